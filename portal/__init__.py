@@ -1,0 +1,93 @@
+"""The drug-free commune portal: one deployment, every commune of a province as a tenant."""
+
+import os
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from htmx_flask import Htmx
+from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import load_config
+from portal.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, test_config))
+    configure_extensions(app)
+    configure_shell(app)
+    configure_request_scope(app)
+    register_blueprints(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    from portal.shell.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    Htmx(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # server-side sessions (portal.auth.sessions) do this job
+    if app.config["PROXY_FIX_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"], x_proto=1)
+
+
+def configure_shell(app: Flask) -> None:
+    from portal.shell import errors, i18n, layout, security
+
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    layout.init_app(app)
+
+
+def configure_request_scope(app: Flask) -> None:
+    """Each request starts with an empty reach; only the unit gate widens it (portal.tenancy.routing)."""
+    from portal.tenancy.guard import clear_reach, set_reach
+
+    @app.before_request
+    def start_with_empty_reach():
+        set_reach(db.session, read=frozenset(), actor_id=None)
+        if current_user.is_authenticated:
+            db.session.info["portal.actor_id"] = current_user.id
+            allowed = {"auth.password", "auth.logout", "auth.language", "static"}
+            if current_user.must_change_password and request.endpoint not in allowed:
+                return redirect(url_for("auth.password"))
+        return None
+
+    @app.teardown_request
+    def forget_reach(exc):
+        clear_reach(db.session)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.cli import commands as users_cli
+    from portal.accounts.views import accounts
+    from portal.auth.views import auth
+    from portal.demo.cli import commands as demo_cli
+    from portal.shell.views import shell
+    from portal.tenancy.cli import commands as tenants_cli
+    from portal.tenancy.views import root, units
+    from portal.villages.views import villages
+
+    for blueprint in (shell, auth, root, units, villages, accounts, tenants_cli, users_cli, demo_cli):
+        app.register_blueprint(blueprint)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+            return {"status": "ok", "database": "ok"}, 200
+        except Exception:  # noqa: BLE001 - any failure means the database is not usable
+            db.session.rollback()
+            return {"status": "degraded", "database": "unavailable"}, 503

@@ -1,0 +1,1 @@
+"""Managing accounts: the administrator over the province, district officers over their communes."""

@@ -1,0 +1,24 @@
+"""Recording events that are not row changes of a register (logins, account changes, exports)."""
+
+import json
+
+from flask import has_request_context, request
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+
+
+def record(action: str, *, actor_id=None, unit_id=None, object_type="", object_id=None, before=None, after=None):
+    """Add one audit row to the current transaction; it commits or rolls back with the change."""
+    event = AuditEvent(
+        action=action,
+        user_id=actor_id,
+        unit_id=unit_id,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before=json.dumps(before, ensure_ascii=False) if before else None,
+        after=json.dumps(after, ensure_ascii=False) if after else None,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event

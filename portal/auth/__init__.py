@@ -1,0 +1,1 @@
+"""Logging in and out: accounts, role assignments, passwords, server-side sessions, throttling."""

@@ -1,0 +1,1 @@
+"""Demo data for newcomers and trainers: plausible, clearly marked, never mixed with real records."""

@@ -1,0 +1,84 @@
+"""`flask --app wsgi demo load [--communes CODE,CODE]`: demo villages and one login per role."""
+
+import random
+
+import click
+from flask import Blueprint
+from sqlalchemy import select
+
+from portal.accounts import actions as account_actions
+from portal.auth.models import User
+from portal.extensions import db
+from portal.shell.text import fold
+from portal.tenancy.guard import system_scope
+from portal.tenancy.models import AdminUnit
+from portal.villages.models import Village
+
+commands = Blueprint("demo", __name__, cli_group="demo")
+
+# Quang Trung (Ngọc Lặc) launched the plan in Dec 2024; Vân Am is its neighbour; Hàm Rồng is a city ward.
+DEFAULT_COMMUNES = ("15085", "15076", "14755")
+DEMO_PASSWORD = "ThanhHoa-3822-demo"
+VILLAGE_NAMES = ("Làng Trung", "Làng Mới", "Làng Đồng", "Thôn Chiềng", "Làng Bái", "Thôn Quang Hợp", "Làng Mốc",
+                 "Thôn Tân Lập", "Làng Cốc", "Thôn Minh Thành", "Làng Hón", "Thôn Đồng Tâm")
+
+
+def _demo_villages(commune: AdminUnit, rng: random.Random) -> int:
+    existing = set(db.session.scalars(select(Village.search_key).where(Village.commune_id == commune.id)))
+    if commune.kind in ("ward", "township"):
+        names = [f"Tổ dân phố {n}" for n in range(1, rng.randint(8, 14))]
+        kind = "residential_group"
+    else:
+        names = rng.sample(VILLAGE_NAMES, rng.randint(7, 11))
+        kind = "village"
+    added = 0
+    for name in names:
+        if fold(name) in existing:
+            continue
+        db.session.add(Village(commune_id=commune.id, name=name, kind=kind, search_key=fold(name), is_demo=True,
+                               head_name=f"Trưởng thôn {rng.choice('ABCDEGHKLMNPQSTV')}"))
+        added += 1
+    return added
+
+
+def demo_accounts(communes: list[AdminUnit]) -> list[tuple[str, str, str]]:
+    province = communes[0].parent.parent
+    district = communes[0].parent
+    wanted = [
+        ("admin", "admin", province, "Quản trị hệ thống"),
+        ("tinh.ca", "province_officer", province, "Cán bộ Công an tỉnh"),
+        (f"huyen.{district.code}", "district_officer", district, f"Cán bộ Công an {district.name}"),
+    ]
+    for commune in communes:
+        wanted.append((f"xa.{commune.code}", "commune_officer", commune, f"Cán bộ Công an {commune.name}"))
+        wanted.append((f"xem.{commune.code}", "commune_viewer", commune, f"Thành viên BCĐ {commune.name}"))
+    existing = set(db.session.scalars(select(User.username)))
+    new = [account_actions.NewAccount(u, name, role, unit.code) for u, role, unit, name in wanted if u not in existing]
+    if new:
+        created = account_actions.create_accounts(None, province, new, passwords=[DEMO_PASSWORD] * len(new))
+        if not created:
+            raise click.ClickException("; ".join(f"{a.username}: {a.errors}" for a in new if a.errors))
+    return [(u, role, unit.name) for u, role, unit, _name in wanted]
+
+
+@commands.cli.command("load")
+@click.option("--communes", default=",".join(DEFAULT_COMMUNES), help="commune codes, comma-separated")
+@click.option("--seed", default=3822, type=int)
+def load_command(communes, seed):
+    """Fill demo communes with demo data and print one login per role (idempotent)."""
+    rng = random.Random(seed)
+    codes = [c.strip() for c in communes.split(",") if c.strip()]
+    with system_scope(db.session):
+        units = {u.code: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.code.in_(codes)))}
+        missing = [c for c in codes if c not in units or units[c].level != "commune"]
+        if missing:
+            raise click.ClickException(f"not communes of the loaded tree: {', '.join(missing)}")
+        chosen = [units[c] for c in codes]
+        for commune in chosen:
+            added = _demo_villages(commune, rng)
+            click.echo(f"{commune.code} {commune.name}: {added} demo villages added")
+        logins = demo_accounts(chosen)
+        db.session.commit()
+    click.echo("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+    for username, role, unit_name in logins:
+        click.echo(f"  {username:22} {role:18} {unit_name}")

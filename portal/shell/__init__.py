@@ -1,0 +1,1 @@
+"""What every page shares: layout, language, formats, security headers, error pages."""

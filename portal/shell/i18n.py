@@ -1,0 +1,67 @@
+"""Vietnamese first: the locale never follows the browser, only the user's own choice."""
+
+from datetime import date, datetime
+
+from flask import session
+from flask_babel import format_decimal, get_locale, to_user_timezone
+from flask_login import current_user
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "vi"
+
+
+def set_language(lang: str, user=None) -> None:
+    session["lang"] = lang
+    if user is not None:
+        user.locale = lang
+
+
+def format_day(value: date | datetime | None) -> str:
+    """dd/mm/yyyy in every language, as official documents write it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_moment(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_user_timezone(value).strftime("%d/%m/%Y %H:%M")
+
+
+def format_number(value) -> str:
+    """1.234.567 in Vietnamese, 1,234,567 in English."""
+    if value is None:
+        return ""
+    return format_decimal(value)
+
+
+def format_audit_value(value, key: str = "") -> str:
+    """A value as the audit stored it (JSON): ISO moments back to dd/mm/yyyy, None as a dash."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            return format_moment(datetime.fromisoformat(value)) if "T" in value else format_day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["audit_value"] = format_audit_value
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["number"] = format_number
+
+    @app.context_processor
+    def languages():
+        return {"languages": LANGUAGES, "current_language": str(get_locale())}

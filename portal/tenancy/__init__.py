@@ -1,0 +1,1 @@
+"""Administrative units (the one tree), reach, and the isolation of tenant-owned data."""

@@ -1,0 +1,63 @@
+"""Layer 1 of isolation: which units a user reaches, and with which permissions."""
+
+from flask import abort
+from sqlalchemy import func, select
+
+from portal.auth.roles import ROLES
+from portal.extensions import db
+from portal.tenancy.models import AdminUnit
+
+_LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
+
+
+def get_unit(code: str) -> AdminUnit:
+    """The unit with this code, or 404."""
+    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == code))
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def permissions_at(user, unit: AdminUnit) -> frozenset[str]:
+    """Every permission the user's assignments on this unit or an ancestor give there."""
+    granted: set[str] = set()
+    for assignment in user.assignments:
+        if unit.path.startswith(assignment.unit.path):
+            granted |= ROLES[assignment.role].permissions
+    return frozenset(granted)
+
+
+def has_permission(user, unit: AdminUnit, permission: str) -> bool:
+    return user.is_authenticated and permission in permissions_at(user, unit)
+
+
+def commune_ids_under(unit: AdminUnit) -> frozenset[int]:
+    if unit.level == "commune":
+        return frozenset({unit.id})
+    ids = db.session.scalars(
+        select(AdminUnit.id).where(AdminUnit.level == "commune", AdminUnit.path.startswith(unit.path))
+    )
+    return frozenset(ids)
+
+
+def home_units(user) -> list[AdminUnit]:
+    """The units the user's roles are granted on, widest first."""
+    units = {a.unit.id: a.unit for a in user.assignments}
+    return sorted(units.values(), key=lambda u: (_LEVEL_ORDER[u.level], u.code))
+
+
+def children_of(unit: AdminUnit) -> list[tuple[AdminUnit, int]]:
+    """The unit's children, each with the number of communes below it."""
+    children = db.session.scalars(
+        select(AdminUnit).where(AdminUnit.parent_id == unit.id).order_by(AdminUnit.code)
+    ).all()
+    if unit.level != "province":
+        return [(child, 1) for child in children]
+    counts = dict(
+        db.session.execute(
+            select(AdminUnit.parent_id, func.count(AdminUnit.id))
+            .where(AdminUnit.level == "commune", AdminUnit.path.startswith(unit.path))
+            .group_by(AdminUnit.parent_id)
+        ).all()
+    )
+    return [(child, counts.get(child.id, 0)) for child in children]

@@ -1,0 +1,175 @@
+"""Layer 3 of isolation: the ORM guard, and the audit every tenant-owned write leaves.
+
+A model becomes tenant-owned by inheriting `TenantOwned`. From then on, without anyone remembering:
+- every ORM query of it is scoped to the request's reach (the communes the URL's unit covers), and a
+  query with no reach set raises `ScopeMissing` unless the code runs in `system_scope()`;
+- every insert, update or delete of it must fall inside the request's write reach, and writes one
+  audit row (who, when, unit, object, action, before/after) in the same transaction;
+- the isolation tests seed it, sweep its routes and look for its canaries.
+"""
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, event, insert, inspect
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+REACH = "portal.reach"  # frozenset of commune ids the current request may read
+WRITE_REACH = "portal.write_reach"  # frozenset of commune ids it may write
+ACTOR = "portal.actor_id"  # the acting user's id, for the audit row
+SYSTEM = "portal.system"  # CLI, migrations, metric rebuilds: explicitly unscoped
+
+tenant_models: list[type] = []
+
+
+class ScopeMissing(RuntimeError):
+    """A tenant-owned model was queried or written with no reach set."""
+
+
+class OutsideReach(RuntimeError):
+    """A tenant-owned row was about to be written outside the request's write reach."""
+
+
+class TenantOwned:
+    """Mixin for every model that holds a commune's data."""
+
+    # Shown in the audit and the route sweep: the URL parameter that names one row, e.g. village_id.
+    audit_exclude: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__tablename__" in cls.__dict__:
+            tenant_models.append(cls)
+
+    @declared_attr
+    def commune_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr takes the class
+        return mapped_column(ForeignKey("admin_unit.id"), index=True, nullable=False)
+
+
+def set_reach(session, read: frozenset[int], write: frozenset[int] = frozenset(), actor_id=None) -> None:
+    session.info[REACH] = frozenset(read)
+    session.info[WRITE_REACH] = frozenset(write) & frozenset(read)
+    session.info[ACTOR] = actor_id
+    session.info.pop(SYSTEM, None)
+
+
+def clear_reach(session) -> None:
+    for key in (REACH, WRITE_REACH, ACTOR, SYSTEM):
+        session.info.pop(key, None)
+
+
+@contextmanager
+def system_scope(session, actor_id=None) -> Iterator[None]:
+    """Unscoped access for code that is not serving a user: CLI commands, migrations, rebuilds."""
+    saved = {k: session.info.get(k) for k in (REACH, WRITE_REACH, ACTOR, SYSTEM)}
+    session.info[SYSTEM] = True
+    session.info[ACTOR] = actor_id
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                session.info.pop(key, None)
+            else:
+                session.info[key] = value
+
+
+def _touches_tenant_data(state) -> bool:
+    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_tenant_queries(state) -> None:
+    if not (state.is_select or state.is_update or state.is_delete) or state.is_column_load:
+        return
+    if not _touches_tenant_data(state):
+        return
+    info = state.session.info
+    if info.get(SYSTEM):
+        return
+    reach = info.get(REACH)
+    if reach is None:
+        raise ScopeMissing("tenant-owned data queried with no reach set")
+    ids = sorted(reach)
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantOwned, lambda cls: cls.commune_id.in_(ids), include_aliases=True, track_closure_variables=True
+        )
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _changes(obj, action: str) -> tuple[dict | None, dict | None]:
+    state = inspect(obj)
+    skip = set(getattr(obj, "audit_exclude", ()))
+    before, after = {}, {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in skip:
+            continue
+        hist = state.attrs[key].history
+        if action == "create":
+            after[key] = _jsonable(getattr(obj, key))
+        elif action == "delete":
+            before[key] = _jsonable(hist.unchanged[0] if hist.unchanged else (hist.deleted or [None])[0])
+        elif hist.has_changes():
+            before[key] = _jsonable(hist.deleted[0] if hist.deleted else None)
+            after[key] = _jsonable(hist.added[0] if hist.added else None)
+    return (before or None), (after or None)
+
+
+@event.listens_for(Session, "before_flush")
+def _check_write_reach(session, flush_context, instances) -> None:
+    touched = [o for o in (*session.new, *session.dirty, *session.deleted) if isinstance(o, TenantOwned)]
+    if not touched or session.info.get(SYSTEM):
+        return
+    write = session.info.get(WRITE_REACH)
+    if write is None:
+        raise ScopeMissing("tenant-owned data written with no reach set")
+    for obj in touched:
+        if obj.commune_id not in write:
+            raise OutsideReach(f"{type(obj).__name__} of commune {obj.commune_id} is outside the write reach")
+        if obj in session.dirty and inspect(obj).attrs.commune_id.history.has_changes():
+            raise OutsideReach("a row cannot move to another commune")
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_tenant_writes(session, flush_context) -> None:
+    from portal.audit.models import AuditEvent
+
+    rows = []
+    now = datetime.now(UTC)
+    for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objs:
+            if not isinstance(obj, TenantOwned):
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            before, after = _changes(obj, action)
+            if action == "update" and before is None and after is None:
+                continue
+            rows.append(
+                {
+                    "at": now,
+                    "user_id": session.info.get(ACTOR),
+                    "unit_id": obj.commune_id,
+                    "object_type": obj.__tablename__,
+                    "object_id": str(inspect(obj).identity[0]) if inspect(obj).identity else None,
+                    "action": action,
+                    "before": json.dumps(before, ensure_ascii=False) if before else None,
+                    "after": json.dumps(after, ensure_ascii=False) if after else None,
+                    "system": bool(session.info.get(SYSTEM)),
+                }
+            )
+    if rows:
+        session.connection().execute(insert(AuditEvent.__table__), rows)

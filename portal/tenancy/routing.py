@@ -1,0 +1,51 @@
+"""Every page about a unit lives under /u/<unit code>/. This module is the gate in front of them.
+
+`unit_blueprint()` makes a blueprint whose routes start with /u/<unit_code>; before any of its views
+runs, the gate resolves the code, checks the user's role assignments against that unit and the
+permission the view declared with `@requires`, sets the ORM reach for the request, and hands the view
+the resolved `unit` in place of the code. A unit that does not exist, one outside the user's reach,
+a permission the user lacks there, and a view that declared none all answer 404 alike.
+"""
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from portal.auth.roles import REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
+from portal.extensions import db
+from portal.tenancy.access import commune_ids_under, get_unit, permissions_at
+from portal.tenancy.guard import set_reach
+
+
+def requires(permission: str, levels: tuple[str, ...] = ("province", "district", "commune")):
+    """Declare what a unit view needs: a permission at the URL's unit, and the unit levels it serves."""
+
+    def decorate(view):
+        view.required_permission = permission
+        view.unit_levels = levels
+        return view
+
+    return decorate
+
+
+def _open_unit():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    view = current_app.view_functions.get(request.endpoint)
+    permission = getattr(view, "required_permission", None)
+    unit = get_unit(request.view_args.pop("unit_code"))
+    granted = permissions_at(current_user, unit)
+    if permission is None or UNIT_VIEW not in granted or permission not in granted:
+        abort(404)
+    if unit.level not in view.unit_levels:
+        abort(404)
+    communes = commune_ids_under(unit) if REGISTERS_READ in granted else frozenset()
+    writable = communes if REGISTERS_WRITE in granted else frozenset()
+    set_reach(db.session, read=communes, write=writable, actor_id=current_user.id)
+    request.view_args["unit"] = unit
+    return None
+
+
+def unit_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    blueprint = Blueprint(name, import_name, url_prefix="/u/<unit_code>" + url_prefix, template_folder="templates")
+    blueprint.before_request(_open_unit)
+    return blueprint

@@ -1,0 +1,41 @@
+"""The unit pages: `/` sends a user to their unit; `/u/<code>/` shows what the unit's level calls for."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from portal.auth.roles import ACCOUNTS_MANAGE, REGISTERS_READ, UNIT_VIEW
+from portal.extensions import db
+from portal.tenancy.access import children_of, has_permission, home_units
+from portal.tenancy.routing import requires, unit_blueprint
+from portal.villages.models import Village
+
+root = Blueprint("root", __name__)
+units = unit_blueprint("units", __name__)
+
+
+@root.get("/")
+@login_required
+def index():
+    homes = home_units(current_user)
+    if len(homes) == 1:
+        return redirect(url_for("units.home", unit_code=homes[0].code))
+    return render_template("tenancy/choose_unit.html", homes=homes)
+
+
+@units.get("/")
+@requires(UNIT_VIEW)
+def home(unit):
+    children = children_of(unit) if unit.level != "commune" else []
+    village_count = None
+    if unit.level == "commune" and has_permission(current_user, unit, REGISTERS_READ):
+        village_count = db.session.scalar(
+            select(func.count(Village.id)).where(Village.commune_id == unit.id, Village.deleted_at.is_(None))
+        )
+    return render_template(
+        f"tenancy/home_{unit.level}.html",
+        unit=unit,
+        children=children,
+        village_count=village_count,
+        can_manage_accounts=has_permission(current_user, unit, ACCOUNTS_MANAGE),
+    )

@@ -1,0 +1,1 @@
+"""A commune's villages (thôn) and residential groups (tổ dân phố)."""
