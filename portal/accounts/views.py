@@ -4,6 +4,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from portal.accounts import actions
 from portal.accounts.access import (
@@ -26,7 +27,7 @@ PAGE_SIZE = 50
 
 def _role_choices(unit):
     allowed = grantable_roles(current_user, unit)
-    return [(name, str(role.label)) for name, role in ROLES.items() if name in allowed]
+    return [SelectChoice(name, str(role.label)) for name, role in ROLES.items() if name in allowed]
 
 
 @accounts.get("/")

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.villages.models import VILLAGE_KINDS
@@ -14,7 +14,7 @@ class VillageForm(FlaskForm):
             Length(max=120, message=_l("At most %(max)d characters.")),
         ],
     )
-    kind = SelectField(_l("Kind"), choices=list(VILLAGE_KINDS.items()))
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(value, label) for value, label in VILLAGE_KINDS.items()])
     head_name = StringField(
         _l("Village head"), validators=[Optional(), Length(max=120, message=_l("At most %(max)d characters."))]
     )

@@ -1,0 +1,96 @@
+"""Test harness: one database per run (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set),
+built by the real migrations, emptied and re-seeded before every test."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from portal import create_app
+from portal.extensions import db
+from portal.tenancy.guard import clear_reach
+from tests.world import PASSWORD, seed_world
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("PORTAL_ENV", "testing")
+
+
+def _fresh_postgres(url: str) -> str:
+    """Recreate the test database named in the URL, connecting to the server's `postgres` database."""
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"unexpected test database name {name!r}")
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return _fresh_postgres(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "portal-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def empty_database() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_migrated_app):
+    app = _migrated_app
+    app.config.update(WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        empty_database()
+    yield app
+    with app.app_context():
+        db.session.rollback()
+        clear_reach(db.session)
+        db.session.remove()
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        return seed_world()
+
+
+@pytest.fixture
+def login(app):
+    """login(username) -> a test client with a live session of that user."""
+
+    def _login(username: str, password: str = PASSWORD):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, f"login of {username} failed"
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def dialect(database_url) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"

@@ -1,0 +1,65 @@
+"""Helpers of the IDOR sweep: build each route's URL for given ids, and fingerprint database state."""
+
+import re
+
+from sqlalchemy import select, text
+
+from portal.extensions import db
+from portal.tenancy.guard import system_scope, tenant_models
+from tests.world import COMMUNES, UNITS, USERS
+
+PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+# The tables a request could change; audit rows are counted too (a refused write writes none).
+STATE_TABLES = ("admin_unit", "user_account", "role_assignment", *(m.__tablename__ for m in tenant_models))
+PARAM_MODEL = {m.__tablename__ + "_id": m for m in tenant_models}
+
+
+def url_for_rule(rule: str, values: dict) -> str:
+    return PARAM.sub(lambda m: str(values[m.group(1)]), rule)
+
+
+def methods_of(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def state_fingerprint(app) -> tuple:
+    # A context of its own: requests must never share a session with the test's checks.
+    with app.app_context(), system_scope(db.session):
+        rows = tuple(
+            tuple(tuple(r) for r in db.session.execute(text(f"SELECT * FROM {t} ORDER BY id")))  # noqa: S608
+            for t in STATE_TABLES
+        )
+        audits = db.session.scalar(text("SELECT count(*) FROM audit_event"))
+        db.session.rollback()
+    return rows, audits
+
+
+def foreign_fingerprint(app, world, foreign_units: set[str]) -> tuple:
+    """Everything that belongs to the given units: their register rows, role assignments and accounts."""
+    unit_ids = [world.unit_id[k] for k in foreign_units]
+    users = [world.user_id[u] for u, (_, k) in USERS.items() if k in foreign_units]
+    with app.app_context(), system_scope(db.session):
+        parts = []
+        for model in tenant_models:
+            parts.append(tuple(tuple(r) for r in db.session.execute(
+                select(model.__table__).where(model.__table__.c.commune_id.in_(unit_ids)).order_by("id"))))
+        parts.append(tuple(tuple(r) for r in db.session.execute(
+            text("SELECT * FROM role_assignment ORDER BY id")) if r.unit_id in unit_ids or r.user_id in users))
+        parts.append(tuple(tuple(r) for r in db.session.execute(
+            text("SELECT * FROM user_account ORDER BY id")) if r.id in users))
+        db.session.rollback()
+    return tuple(parts)
+
+
+def object_choices(world, kind: str, param: str):
+    """(ids for the URL, the unit key the object belongs to, the account it names) for every seeded object."""
+    if kind == "row":
+        model = PARAM_MODEL[param]
+        return [({param: world.row_id[(model, key)]}, key, None) for key in COMMUNES]
+    if kind == "account":
+        return [({"user_id": world.user_id[name]}, USERS[name][1], name) for name in USERS]
+    raise ValueError(kind)
+
+
+def level_of(unit_key: str) -> str:
+    return UNITS[unit_key][3]

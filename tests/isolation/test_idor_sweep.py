@@ -1,0 +1,149 @@
+"""Every unit route × method × user × unit × object of the seeded world.
+
+Out of reach: 404 (never 403, never 200) and nothing written. Within reach: the route works. The
+expectations come from route_inventory.REACH and MANAGED_ACCOUNTS, written by hand.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+
+from portal.extensions import db
+from portal.tenancy import guard as guard_module
+from portal.tenancy.guard import system_scope
+from portal.villages.models import Village
+from tests.isolation.route_inventory import MANAGED_ACCOUNTS, REACH, UNIT_ROUTES
+from tests.isolation.sweep import (
+    foreign_fingerprint,
+    level_of,
+    methods_of,
+    object_choices,
+    state_fingerprint,
+    url_for_rule,
+)
+from tests.world import UNITS, USERS
+
+
+def _rule(app: Flask, endpoint: str):
+    return next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+
+
+def _cases(world, endpoint: str, user: str):
+    """(url values, expected to be allowed) for every unit and every object of the world."""
+    route = UNIT_ROUTES[endpoint]
+    for unit_key in UNITS:
+        allowed_unit = unit_key in REACH[route.permission][user] and level_of(unit_key) in route.levels
+        values = {"unit_code": world.unit_code[unit_key]}
+        if not route.objects:
+            yield values, allowed_unit
+            continue
+        (param, kind), *rest = route.objects.items()
+        for ids, owner_unit, account in object_choices(world, kind, param):
+            case = {**values, **ids}
+            if kind == "row":
+                allowed = allowed_unit and owner_unit == unit_key
+            else:
+                allowed = allowed_unit and account in MANAGED_ACCOUNTS.get((user, unit_key), set())
+                if rest:  # assignment_id: the named account's own assignment
+                    case["assignment_id"] = world.assignment_id[account]
+            yield case, allowed
+
+
+@pytest.mark.parametrize("guard", ["guard on", "guard off"])
+@pytest.mark.parametrize("endpoint", sorted(UNIT_ROUTES))
+def test_out_of_reach_answers_404_and_writes_nothing(app, world, login, endpoint, guard, monkeypatch):
+    """With the ORM guard off too: the unit gate and the access functions must hold on their own."""
+    monkeypatch.setattr(guard_module, "ENFORCE", guard == "guard on")
+    rule = _rule(app, endpoint)
+    route = UNIT_ROUTES[endpoint]
+    refused = 0
+    for user in USERS:
+        client = login(user)
+        for values, expected_allowed in _cases(world, endpoint, user):
+            url = url_for_rule(rule.rule, values)
+            for method in methods_of(rule):
+                if expected_allowed:
+                    if method == "GET":
+                        response = client.get(url)
+                        assert response.status_code == 200, (user, method, url)
+                    continue
+                before = state_fingerprint(app) if method != "GET" else None
+                response = client.open(url, method=method, data=route.body)
+                assert response.status_code == 404, (user, method, url, response.status_code)
+                if before is not None:
+                    assert state_fingerprint(app) == before, (user, method, url)
+                refused += 1
+    assert refused > 0
+
+
+def _owner_values(app, world, endpoint: str) -> dict:
+    """URL values for the route's owner acting on their own unit and objects (restore: a deleted row)."""
+    route = UNIT_ROUTES[endpoint]
+    values = {"unit_code": world.unit_code[route.owner_unit]}
+    if "village_id" in route.objects:
+        values["village_id"] = world.row_id[(Village, route.owner_unit)]
+        if endpoint == "villages.restore":
+            with app.app_context(), system_scope(db.session):
+                db.session.get(Village, values["village_id"]).deleted_at = datetime.now(UTC)
+                db.session.commit()
+    if "user_id" in route.objects:
+        managed = sorted(MANAGED_ACCOUNTS[(route.owner, route.owner_unit)])[0]
+        values["user_id"] = world.user_id[managed]
+        values["assignment_id"] = world.assignment_id[managed]
+    return values
+
+
+@pytest.mark.parametrize("endpoint", sorted(UNIT_ROUTES))
+def test_owner_control_request_works(app, world, login, endpoint):
+    rule = _rule(app, endpoint)
+    route = UNIT_ROUTES[endpoint]
+    values = _owner_values(app, world, endpoint)
+    client = login(route.owner)
+    for method in methods_of(rule):
+        response = client.open(url_for_rule(rule.rule, values), method=method, data=route.body)
+        assert response.status_code in (200, 302), (method, response.status_code)
+        if response.status_code == 200 and method == "POST":
+            assert "error-summary" not in response.get_data(as_text=True)
+
+
+def _post_endpoints() -> list[str]:
+    from portal import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted({r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods} & set(UNIT_ROUTES))
+
+
+@pytest.mark.parametrize("endpoint", _post_endpoints())
+def test_foreign_ids_in_the_body_change_nothing_outside_reach(app, world, login, endpoint):
+    """The owner posts the route's form with every id-like field pointing at the other district."""
+    rule = _rule(app, endpoint)
+    route = UNIT_ROUTES[endpoint]
+    foreign = {"D2", "C", "P"} if route.owner_unit in ("A", "D1") else {"D1", "A", "B", "P"}
+    values = _owner_values(app, world, endpoint)
+    body = {
+        **route.body,
+        "commune_id": world.unit_id["C"],
+        "unit_id": world.unit_id["C"],
+        "unit_code": world.unit_code["C"],
+        "village_id": world.row_id[(Village, "C")],
+        "user_id": world.user_id["officer_c"],
+        "assignment_id": world.assignment_id["officer_c"],
+    }
+    before = foreign_fingerprint(app, world, foreign)
+    client = login(route.owner)
+    response = client.post(url_for_rule(rule.rule, values), data=body)
+    assert response.status_code in (200, 302)
+    assert foreign_fingerprint(app, world, foreign) == before
+
+
+def test_a_commune_id_sent_by_the_client_is_ignored(app, world, login):
+    client = login("officer_a")
+    response = client.post(
+        f"/u/{world.unit_code['A']}/villages/",
+        data={"name": "Thôn Gửi Nhầm", "kind": "village", "commune_id": world.unit_id["B"]},
+    )
+    assert response.status_code == 302
+    with app.app_context(), system_scope(db.session):
+        created = db.session.execute(db.select(Village).filter_by(name="Thôn Gửi Nhầm")).scalar_one()
+        assert created.commune_id == world.unit_id["A"]
