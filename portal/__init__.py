@@ -28,8 +28,13 @@ def configure_extensions(app: Flask) -> None:
     from portal.shell.i18n import select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     Htmx(app)

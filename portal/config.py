@@ -11,7 +11,7 @@ def _database_url(instance_path: str) -> str:
     # psycopg 3 is the driver we ship; accept the usual spellings of a PostgreSQL URL.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

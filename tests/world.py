@@ -40,7 +40,7 @@ USERS = {
 
 
 def canary(unit_key: str, n: int = 1) -> str:
-    return f"CANARY{unit_key}{n}X"
+    return f"CANARY-{unit_key}-{n}X"
 
 
 @dataclass
@@ -59,8 +59,13 @@ class World:
 
 def make_village(commune: AdminUnit, key: str) -> Village:
     name = f"Thôn {canary(key)}"
-    return Village(commune_id=commune.id, name=name, kind="village", search_key=fold(name),
-                   head_name=f"Trưởng thôn {canary(key, 2)}")
+    return Village(
+        commune_id=commune.id,
+        name=name,
+        kind="village",
+        search_key=fold(name),
+        head_name=f"Trưởng thôn {canary(key, 2)}",
+    )
 
 
 # Every tenant-owned model needs a factory here, so that the sweep and the canaries cover it.
@@ -73,15 +78,25 @@ def seed_world() -> World:
     with system_scope(db.session):
         for key, (code, name, kind, level, parent) in UNITS.items():
             parent_unit = units.get(parent)
-            unit = AdminUnit(code=code, name=name, kind=kind, level=level, parent=parent_unit,
-                             path=(parent_unit.path if parent_unit else "/") + code + "/")
+            unit = AdminUnit(
+                code=code,
+                name=name,
+                kind=kind,
+                level=level,
+                parent=parent_unit,
+                path=(parent_unit.path if parent_unit else "/") + code + "/",
+            )
             db.session.add(unit)
             db.session.flush()
             units[key] = unit
             world.unit_id[key], world.unit_code[key] = unit.id, code
         for username, (role, unit_key) in USERS.items():
-            user = User(username=username, full_name=f"Cán bộ {username} {canary('acct' + unit_key)}",
-                        search_key=fold(f"{username} cán bộ"), password_hash=PASSWORD_HASH)
+            user = User(
+                username=username,
+                full_name=f"Cán bộ {username} {canary('acct' + unit_key)}",
+                search_key=fold(f"{username} cán bộ"),
+                password_hash=PASSWORD_HASH,
+            )
             assignment = RoleAssignment(role=role, unit=units[unit_key])
             user.assignments.append(assignment)
             db.session.add(user)

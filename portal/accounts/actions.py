@@ -138,8 +138,9 @@ def reset_password(actor, scope: AdminUnit, user: User) -> str:
     user.password_hash = hash_password(password)
     user.must_change_password = True
     revoke_all_sessions(user.id)
-    audit.record("password_reset", actor_id=_actor_id(actor), unit_id=scope.id, object_type="user_account",
-                 object_id=user.id)
+    audit.record(
+        "password_reset", actor_id=_actor_id(actor), unit_id=scope.id, object_type="user_account", object_id=user.id
+    )
     return password
 
 
@@ -149,8 +150,13 @@ def set_active(actor, scope: AdminUnit, user: User, active: bool) -> None:
     user.active = active
     if not active:
         revoke_all_sessions(user.id)
-    audit.record("account_enabled" if active else "account_disabled", actor_id=_actor_id(actor), unit_id=scope.id,
-                 object_type="user_account", object_id=user.id)
+    audit.record(
+        "account_enabled" if active else "account_disabled",
+        actor_id=_actor_id(actor),
+        unit_id=scope.id,
+        object_type="user_account",
+        object_id=user.id,
+    )
 
 
 def grant_role(actor, scope: AdminUnit, user: User, role: str, unit_code: str) -> dict:
@@ -160,13 +166,25 @@ def grant_role(actor, scope: AdminUnit, user: User, role: str, unit_code: str) -
     if any(a.role == role and a.unit_id == unit.id for a in user.assignments):
         return {"role": _l("The account already has this role there.")}
     user.assignments.append(RoleAssignment(role=role, unit=unit, granted_by_id=_actor_id(actor)))
-    audit.record("role_granted", actor_id=_actor_id(actor), unit_id=unit.id, object_type="user_account",
-                 object_id=user.id, after={"role": role, "unit": unit.code})
+    audit.record(
+        "role_granted",
+        actor_id=_actor_id(actor),
+        unit_id=unit.id,
+        object_type="user_account",
+        object_id=user.id,
+        after={"role": role, "unit": unit.code},
+    )
     return {}
 
 
 def revoke_role(actor, scope: AdminUnit, user: User, assignment: RoleAssignment) -> None:
     user.assignments.remove(assignment)
     revoke_all_sessions(user.id)  # reach shrinks now, not at the next login
-    audit.record("role_revoked", actor_id=_actor_id(actor), unit_id=assignment.unit_id, object_type="user_account",
-                 object_id=user.id, before={"role": assignment.role, "unit": assignment.unit.code})
+    audit.record(
+        "role_revoked",
+        actor_id=_actor_id(actor),
+        unit_id=assignment.unit_id,
+        object_type="user_account",
+        object_id=user.id,
+        before={"role": assignment.role, "unit": assignment.unit.code},
+    )

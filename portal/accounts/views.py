@@ -38,8 +38,15 @@ def index(unit):
     stmt = managed_users_query(current_user, unit, query)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     users = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    context = {"unit": unit, "users": users, "query": query, "page": page, "total": total, "page_size": PAGE_SIZE,
-               "roles": ROLES}
+    context = {
+        "unit": unit,
+        "users": users,
+        "query": query,
+        "page": page,
+        "total": total,
+        "page_size": PAGE_SIZE,
+        "roles": ROLES,
+    }
     if request.htmx and request.htmx.target == "account-rows":
         return render_template("accounts/_rows.html", **context)
     return render_template("accounts/index.html", **context)
@@ -79,8 +86,7 @@ def import_sheet(unit):
                 return render_template("accounts/created.html", unit=unit, created=created, roles=ROLES)
             db.session.rollback()
     refused = [(i + 2, row) for i, row in enumerate(rows) if row.errors]
-    return render_template("accounts/import.html", unit=unit, form=form, error=error, refused=refused,
-                           total=len(rows))
+    return render_template("accounts/import.html", unit=unit, form=form, error=error, refused=refused, total=len(rows))
 
 
 @accounts.get("/import/template.xlsx")

@@ -59,8 +59,12 @@ def authenticate(username: str, password: str, ip: str | None) -> tuple[User | N
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         db.session.add(LoginAttempt(username=username, ip=ip, succeeded=False))
-        audit.record("login_failed", actor_id=user.id if user else None, object_type="user_account",
-                     object_id=user.id if user else None)
+        audit.record(
+            "login_failed",
+            actor_id=user.id if user else None,
+            object_type="user_account",
+            object_id=user.id if user else None,
+        )
         db.session.commit()
         return None, WRONG_CREDENTIALS
     if needs_rehash(user.password_hash):

@@ -1,22 +1,21 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 
+from portal.shell.forms import PortalForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(PortalForm):
     username = StringField(_l("Username"), validators=[DataRequired(message=_l("Enter your username."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
     next = HiddenField()
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PortalForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))]
     )
-    new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(message=_l("Enter a new password."))]
-    )
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(message=_l("Enter a new password."))])
     confirm_password = PasswordField(
         _l("Repeat the new password"),
         validators=[

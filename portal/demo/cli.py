@@ -18,9 +18,21 @@ commands = Blueprint("demo", __name__, cli_group="demo")
 
 # Quang Trung (Ngọc Lặc) launched the plan in Dec 2024; Vân Am is its neighbour; Hàm Rồng is a city ward.
 DEFAULT_COMMUNES = ("15085", "15076", "14755")
-DEMO_PASSWORD = "ThanhHoa-3822-demo"
-VILLAGE_NAMES = ("Làng Trung", "Làng Mới", "Làng Đồng", "Thôn Chiềng", "Làng Bái", "Thôn Quang Hợp", "Làng Mốc",
-                 "Thôn Tân Lập", "Làng Cốc", "Thôn Minh Thành", "Làng Hón", "Thôn Đồng Tâm")
+DEMO_PASSWORD = "ThanhHoa-3822-demo"  # noqa: S105 - printed on purpose: demo data only
+VILLAGE_NAMES = (
+    "Làng Trung",
+    "Làng Mới",
+    "Làng Đồng",
+    "Thôn Chiềng",
+    "Làng Bái",
+    "Thôn Quang Hợp",
+    "Làng Mốc",
+    "Thôn Tân Lập",
+    "Làng Cốc",
+    "Thôn Minh Thành",
+    "Làng Hón",
+    "Thôn Đồng Tâm",
+)
 
 
 def _demo_villages(commune: AdminUnit, rng: random.Random) -> int:
@@ -35,8 +47,16 @@ def _demo_villages(commune: AdminUnit, rng: random.Random) -> int:
     for name in names:
         if fold(name) in existing:
             continue
-        db.session.add(Village(commune_id=commune.id, name=name, kind=kind, search_key=fold(name), is_demo=True,
-                               head_name=f"Trưởng thôn {rng.choice('ABCDEGHKLMNPQSTV')}"))
+        db.session.add(
+            Village(
+                commune_id=commune.id,
+                name=name,
+                kind=kind,
+                search_key=fold(name),
+                is_demo=True,
+                head_name=f"Trưởng thôn {rng.choice('ABCDEGHKLMNPQSTV')}",
+            )
+        )
         added += 1
     return added
 
@@ -79,6 +99,6 @@ def load_command(communes, seed):
             click.echo(f"{commune.code} {commune.name}: {added} demo villages added")
         logins = demo_accounts(chosen)
         db.session.commit()
-    click.echo("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+    click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
     for username, role, unit_name in logins:
         click.echo(f"  {username:22} {role:18} {unit_name}")

@@ -50,7 +50,9 @@ def format_audit_value(value, key: str = "") -> str:
         return "—"
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
-            return format_moment(datetime.fromisoformat(value)) if "T" in value else format_day(date.fromisoformat(value))
+            return (
+                format_moment(datetime.fromisoformat(value)) if "T" in value else format_day(date.fromisoformat(value))
+            )
         except ValueError:
             return value
     return str(value)

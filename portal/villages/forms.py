@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.shell.forms import PortalForm
 from portal.villages.models import VILLAGE_KINDS
 
 
-class VillageForm(FlaskForm):
+class VillageForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[

@@ -104,7 +104,7 @@ def update(unit, village_id):
         try:
             seen = int(form.version.data or 0)
             errors = actions.update_village(unit, current_user, village, form.data, seen)
-        except actions.Conflict as conflict:
+        except actions.Conflict:
             db.session.rollback()
             current = get_village(unit, village_id)
             form.version.data = current.version
@@ -148,9 +148,8 @@ def history(unit, village_id):
         )
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     ).all()
-    changes = [
-        (e, json.loads(e.before) if e.before else {}, json.loads(e.after) if e.after else {}) for e in events
-    ]
+    changes = [(e, json.loads(e.before) if e.before else {}, json.loads(e.after) if e.after else {}) for e in events]
     labels = {"name": _("Name"), "kind": _("Kind"), "head_name": _("Village head"), "deleted_at": _("Deleted on")}
-    return render_template("villages/history.html", unit=unit, village=village, changes=changes, labels=labels,
-                           kinds=VILLAGE_KINDS)
+    return render_template(
+        "villages/history.html", unit=unit, village=village, changes=changes, labels=labels, kinds=VILLAGE_KINDS
+    )

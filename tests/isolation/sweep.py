@@ -41,12 +41,24 @@ def foreign_fingerprint(app, world, foreign_units: set[str]) -> tuple:
     with app.app_context(), system_scope(db.session):
         parts = []
         for model in tenant_models:
-            parts.append(tuple(tuple(r) for r in db.session.execute(
-                select(model.__table__).where(model.__table__.c.commune_id.in_(unit_ids)).order_by("id"))))
-        parts.append(tuple(tuple(r) for r in db.session.execute(
-            text("SELECT * FROM role_assignment ORDER BY id")) if r.unit_id in unit_ids or r.user_id in users))
-        parts.append(tuple(tuple(r) for r in db.session.execute(
-            text("SELECT * FROM user_account ORDER BY id")) if r.id in users))
+            parts.append(
+                tuple(
+                    tuple(r)
+                    for r in db.session.execute(
+                        select(model.__table__).where(model.__table__.c.commune_id.in_(unit_ids)).order_by("id")
+                    )
+                )
+            )
+        parts.append(
+            tuple(
+                tuple(r)
+                for r in db.session.execute(text("SELECT * FROM role_assignment ORDER BY id"))
+                if r.unit_id in unit_ids or r.user_id in users
+            )
+        )
+        parts.append(
+            tuple(tuple(r) for r in db.session.execute(text("SELECT * FROM user_account ORDER BY id")) if r.id in users)
+        )
         db.session.rollback()
     return tuple(parts)
 

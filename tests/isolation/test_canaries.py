@@ -1,0 +1,91 @@
+"""Every page and fragment a user can open contains no canary of a commune outside their reach."""
+
+import io
+import re
+import zipfile
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.tenancy.guard import system_scope, tenant_models
+from tests.isolation.route_inventory import REACH, UNIT_ROUTES
+from tests.isolation.sweep import level_of, object_choices, url_for_rule
+from tests.world import COMMUNES, UNITS, USERS, canary
+
+CANARY = re.compile(r"CANARY-(\w+)-\d+X")
+HTMX_TARGETS = ("village-rows", "village-editor", "account-rows")
+
+
+def _text_of(response) -> str:
+    """A page's text; for a spreadsheet, the text of every XML part inside it."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+            return " ".join(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".xml"))
+    return response.get_data(as_text=True)
+
+
+def _visible_canaries(user: str) -> set[str]:
+    """Canary keys the user may see: their readable communes' rows, and accounts they manage."""
+    allowed = set(REACH["registers.read"][user])
+    if user == "district_1":
+        allowed |= {"acctA", "acctB", "acctD1"}
+    if user == "district_2":
+        allowed |= {"acctC", "acctD2"}
+    if user == "admin":
+        allowed |= {"acct" + k for k in UNITS}
+    allowed.add("acct" + USERS[user][1])  # one's own name in the header
+    return allowed
+
+
+def _get_urls(app, world, user):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in UNIT_ROUTES or "GET" not in rule.methods:
+            continue
+        route = UNIT_ROUTES[rule.endpoint]
+        for unit_key in UNITS:
+            if unit_key not in REACH[route.permission][user] or level_of(unit_key) not in route.levels:
+                continue
+            values = {"unit_code": world.unit_code[unit_key]}
+            if not route.objects:
+                yield url_for_rule(rule.rule, values)
+                continue
+            ((param, kind),) = route.objects.items()
+            for ids, _owner, _account in object_choices(world, kind, param):
+                yield url_for_rule(rule.rule, {**values, **ids})
+
+
+def test_every_seeded_row_carries_its_communes_canary(app, world):
+    with app.app_context(), system_scope(db.session):
+        for model in tenant_models:
+            for key in COMMUNES:
+                row = db.session.get(model, world.row_id[(model, key)])
+                assert any(canary(key) in str(getattr(row, c.key)) for c in model.__table__.columns), model
+
+
+def test_no_page_or_fragment_shows_a_foreign_canary(app, world, login):
+    pages = 0
+    for user in USERS:
+        client = login(user)
+        allowed = _visible_canaries(user)
+        for url in _get_urls(app, world, user):
+            for headers in ({}, *({"HX-Request": "true", "HX-Target": t} for t in HTMX_TARGETS)):
+                for query in ("", "?q=canary", "?deleted=1"):
+                    response = client.get(url + query, headers=headers)
+                    if response.status_code != 200:
+                        continue
+                    pages += 1
+                    seen = set(CANARY.findall(_text_of(response)))
+                    assert seen <= allowed, (user, url + query, headers, seen - allowed)
+    assert pages > 100
+
+
+def test_the_owner_does_see_their_own_canaries(app, world, login):
+    """The control: the check above would be empty if nothing carried canaries."""
+    client = login("officer_a")
+    body = client.get(f"/u/{world.unit_code['A']}/villages/").get_data(as_text=True)
+    assert canary("A") in body
+    client = login("district_1")
+    body = client.get(f"/u/{world.unit_code['D1']}/accounts/").get_data(as_text=True)
+    assert canary("acctA") in body and canary("acctB") in body
+    with app.app_context(), system_scope(db.session):
+        assert db.session.scalar(select(db.func.count()).select_from(tenant_models[0])) == len(COMMUNES)
