@@ -3,6 +3,8 @@ built by the real migrations, emptied and re-seeded before every test."""
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,15 @@ def _fresh_postgres(url: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs():
+    """The .mo files are build output (not in git): compile them as `make` does."""
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "babel.messages.frontend", "-q", "compile", "-d", str(ROOT / "translations")],
+        check=True,
+    )
 
 
 @pytest.fixture(scope="session")
