@@ -35,7 +35,8 @@ VILLAGE_NAMES = (
 )
 
 
-def _demo_villages(commune: AdminUnit, rng: random.Random) -> int:
+def _demo_villages(commune: AdminUnit, seed: int) -> int:
+    rng = random.Random(f"{seed}-{commune.code}")  # the same villages for a commune, run after run
     existing = set(db.session.scalars(select(Village.search_key).where(Village.commune_id == commune.id)))
     if commune.kind in ("ward", "township"):
         names = [f"Tổ dân phố {n}" for n in range(1, rng.randint(8, 14))]
@@ -86,7 +87,6 @@ def demo_accounts(communes: list[AdminUnit]) -> list[tuple[str, str, str]]:
 @click.option("--seed", default=3822, type=int)
 def load_command(communes, seed):
     """Fill demo communes with demo data and print one login per role (idempotent)."""
-    rng = random.Random(seed)
     codes = [c.strip() for c in communes.split(",") if c.strip()]
     with system_scope(db.session):
         units = {u.code: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.code.in_(codes)))}
@@ -95,7 +95,7 @@ def load_command(communes, seed):
             raise click.ClickException(f"not communes of the loaded tree: {', '.join(missing)}")
         chosen = [units[c] for c in codes]
         for commune in chosen:
-            added = _demo_villages(commune, rng)
+            added = _demo_villages(commune, seed)
             click.echo(f"{commune.code} {commune.name}: {added} demo villages added")
         logins = demo_accounts(chosen)
         db.session.commit()

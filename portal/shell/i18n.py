@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from flask import session
+from flask import has_request_context, session
 from flask_babel import format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command-line tools speak the portal's first language
+        return "vi"
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     lang = session.get("lang")

@@ -32,8 +32,7 @@ def test_every_post_route_refuses_a_missing_or_forged_token(csrf_app, world, log
         if rule.endpoint in UNIT_ROUTES:
             route = UNIT_ROUTES[rule.endpoint]
             client = clients[route.owner]
-            values = {"unit_code": world.unit_code[route.owner_unit], "village_id": 1, "user_id": 1,
-                      "assignment_id": 1}
+            values = {"unit_code": world.unit_code[route.owner_unit], "village_id": 1, "user_id": 1, "assignment_id": 1}
             body = dict(route.body)
         else:
             client, values, body = clients["officer_a"], {}, {"lang": "en"}

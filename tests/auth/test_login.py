@@ -31,8 +31,9 @@ def test_a_64_character_password_works(app, world):
     long_password = "Cán bộ công an xã Quang Trung 2025 giữ gìn bí mật nhà nước!!!!!!"
     assert len(long_password) == 64 and password_problem(long_password) is None
     with app.app_context(), system_scope(db.session):
-        db.session.execute(update(User).where(User.username == "officer_a")
-                           .values(password_hash=hash_password(long_password)))
+        db.session.execute(
+            update(User).where(User.username == "officer_a").values(password_hash=hash_password(long_password))
+        )
         db.session.commit()
     assert _post_login(app.test_client(), "officer_a", long_password).status_code == 302
 
@@ -125,7 +126,9 @@ def test_a_cookie_replayed_after_logout_is_refused(app, world, login):
 def _age_sessions(app, **delta):
     with app.app_context(), system_scope(db.session):
         moment = datetime.now(UTC) - timedelta(**delta)
-        db.session.execute(update(UserSession).values(**{"last_seen_at" if "minutes" in delta else "created_at": moment}))
+        db.session.execute(
+            update(UserSession).values(**{"last_seen_at" if "minutes" in delta else "created_at": moment})
+        )
         db.session.commit()
 
 
@@ -156,9 +159,14 @@ def test_a_disabled_account_is_out_at_its_next_request(app, world, login):
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(app, world, login):
     here, elsewhere = login("officer_a"), login("officer_a")
-    response = here.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "Sông Mã chảy về xuôi 1968",
-        "confirm_password": "Sông Mã chảy về xuôi 1968"})
+    response = here.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "Sông Mã chảy về xuôi 1968",
+            "confirm_password": "Sông Mã chảy về xuôi 1968",
+        },
+    )
     assert response.status_code == 302
     assert here.get("/u/15085/").status_code == 200
     assert elsewhere.get("/u/15085/").status_code == 302
@@ -169,8 +177,10 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(app, world
 
 def test_password_change_errors_are_shown_and_nothing_changes(app, world, login):
     client = login("officer_a")
-    response = client.post("/account/password", data={
-        "current_password": "not it", "new_password": "password123", "confirm_password": "password123"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": "not it", "new_password": "password123", "confirm_password": "password123"},
+    )
     text = response.get_data(as_text=True)
     assert "Mật khẩu hiện tại không đúng." in text and "Mật khẩu này quá phổ biến" in text
     assert _post_login(app.test_client(), "officer_a", PASSWORD).status_code == 302
@@ -188,11 +198,13 @@ def test_a_one_time_password_must_be_changed_before_anything_else(app, world, lo
 
 def test_login_never_redirects_to_another_site(app, world):
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"):
-        response = app.test_client().post("/login", data={"username": "officer_a", "password": PASSWORD,
-                                                          "next": target})
+        response = app.test_client().post(
+            "/login", data={"username": "officer_a", "password": PASSWORD, "next": target}
+        )
         assert response.headers["Location"] == "/", target
-    ok = app.test_client().post("/login", data={"username": "officer_a", "password": PASSWORD,
-                                                "next": "/u/15085/villages/"})
+    ok = app.test_client().post(
+        "/login", data={"username": "officer_a", "password": PASSWORD, "next": "/u/15085/villages/"}
+    )
     assert ok.headers["Location"] == "/u/15085/villages/"
 
 
@@ -202,6 +214,7 @@ def test_logins_and_failures_are_audited(app, world, login):
     with app.app_context(), system_scope(db.session):
         from portal.audit.models import AuditEvent
 
-        actions = db.session.scalars(select(AuditEvent.action).where(
-            AuditEvent.user_id == world.user_id["officer_a"])).all()
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.user_id == world.user_id["officer_a"])
+        ).all()
     assert "login" in actions and "login_failed" in actions

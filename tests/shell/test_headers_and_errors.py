@@ -89,8 +89,12 @@ def test_htmx_is_vendored_at_the_pinned_version_and_configured_safely(app, world
     with app.test_client().get(script) as served:
         assert served.status_code == 200 and b'version:"2.0.11"' in served.data
     config = re.search(r"name=\"htmx-config\" content='([^']+)'", page).group(1)
-    for setting in ('"selfRequestsOnly": true', '"allowEval": false', '"allowScriptTags": false',
-                    '"historyCacheSize": 0'):
+    for setting in (
+        '"selfRequestsOnly": true',
+        '"allowEval": false',
+        '"allowScriptTags": false',
+        '"historyCacheSize": 0',
+    ):
         assert setting in config
 
 

@@ -30,9 +30,24 @@ def test_the_catalog_holds_every_string_of_the_source(tmp_path):
     """A string added to the code or a template without a Vietnamese entry fails here."""
     pot = tmp_path / "current.pot"
     subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", str(ROOT / "babel.cfg"),
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), str(ROOT / "portal")],
-        check=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            str(ROOT / "portal"),
+        ],
+        check=True,
+        cwd=ROOT,
     )
     source_ids = {m.id for m in _catalog(pot, None) if m.id}
     catalog_ids = {m.id for m in _catalog() if m.id and m.string}
