@@ -123,30 +123,27 @@ def test_a_cookie_replayed_after_logout_is_refused(app, world, login):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def _age_sessions(app, **delta):
+def _age_sessions(app, column: str, **delta):
     with app.app_context(), system_scope(db.session):
-        moment = datetime.now(UTC) - timedelta(**delta)
-        db.session.execute(
-            update(UserSession).values(**{"last_seen_at" if "minutes" in delta else "created_at": moment})
-        )
+        db.session.execute(update(UserSession).values({column: datetime.now(UTC) - timedelta(**delta)}))
         db.session.commit()
 
 
 def test_idle_sessions_end_after_30_minutes(app, world, login):
     client = login("officer_a")
-    _age_sessions(app, minutes=31)
+    _age_sessions(app, "last_seen_at", minutes=31)
     assert client.get("/u/15085/").status_code == 302
 
 
 def test_sessions_end_after_12_hours_even_when_busy(app, world, login):
     client = login("officer_a")
-    _age_sessions(app, hours=12, minutes=1)
+    _age_sessions(app, "created_at", hours=12, minutes=1)  # last seen just now
     assert client.get("/u/15085/").status_code == 302
 
 
 def test_a_recently_used_session_lives_on(app, world, login):
     client = login("officer_a")
-    _age_sessions(app, minutes=29)
+    _age_sessions(app, "last_seen_at", minutes=29)
     assert client.get("/u/15085/").status_code == 200
 
 
