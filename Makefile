@@ -1,0 +1,48 @@
+# Two commands on a fresh machine with Python 3.11:
+#   make run   - virtualenv, install, migrate, load Thanh Hóa's tree and demo data, serve on 127.0.0.1:5000
+#   make test  - virtualenv, install, lint, the whole test suite (browser tests too where Chromium exists)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export PORTAL_ENV ?= development
+
+.PHONY: run test install catalogs setup-db lint browser-deps clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(INSTALLED)
+
+catalogs: install
+	$(BIN)/pybabel -q compile -d translations
+
+setup-db: catalogs
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi tenants sync thanh-hoa
+	$(BIN)/flask --app wsgi demo load
+
+run: setup-db
+	@echo "Portal: http://$(HOST):$(PORT)/ (log in with one of the demo logins above)"
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check portal tests
+
+# Chromium for the browser tests, from Debian's packages (needs root; skipped with a message otherwise).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "no Chromium and not root: the browser tests will be skipped"; fi; }
+
+test: catalogs lint browser-deps
+	PORTAL_ENV=testing $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance *.egg-info
