@@ -22,10 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-            if not os.path.exists(CHROMIUM):
-                item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium"))
+        if "tests/browser/" in str(item.fspath) and not os.path.exists(CHROMIUM):
+            item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium"))
 
 
 @pytest.fixture(scope="session")

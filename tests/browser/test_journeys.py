@@ -2,9 +2,12 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.world import PASSWORD
+
+pytestmark = pytest.mark.browser
 
 
 def _log_in(page, checks, base_url, username):
