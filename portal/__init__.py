@@ -80,13 +80,19 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import accounts
     from portal.auth.views import auth
     from portal.demo.cli import commands as demo_cli
+    from portal.registers.registry import REGISTERS
+    from portal.registers.views import make_blueprint, templates
     from portal.shell.views import shell
     from portal.tenancy.cli import commands as tenants_cli
     from portal.tenancy.views import root, units
-    from portal.villages.views import villages
+    from portal.workspace.registers import load_registers
+    from portal.workspace.views import workspace
 
-    for blueprint in (shell, auth, root, units, villages, accounts, tenants_cli, users_cli, demo_cli):
+    load_registers()
+    for blueprint in (shell, templates, auth, root, units, workspace, accounts, tenants_cli, users_cli, demo_cli):
         app.register_blueprint(blueprint)
+    for register in REGISTERS.values():
+        app.register_blueprint(make_blueprint(register))
 
     @app.get("/healthz")
     def healthz():

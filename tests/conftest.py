@@ -1,19 +1,22 @@
 """Test harness: one database per run (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set),
 built by the real migrations, emptied and re-seeded before every test."""
 
+import hashlib
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from portal import create_app
+from portal.auth.models import User, UserSession
 from portal.extensions import db
-from portal.tenancy.guard import clear_reach
+from portal.tenancy.guard import clear_reach, system_scope
 from tests.world import PASSWORD, seed_world
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,6 +103,26 @@ def login(app):
         return client
 
     return _login
+
+
+@pytest.fixture
+def session_for(app):
+    """session_for(username) -> a client holding a live server-side session of that user, made as a login
+    makes one but without verifying the password again (the login itself is tested in tests/auth)."""
+
+    def _session(username: str):
+        with app.app_context(), system_scope(db.session):
+            user = db.session.scalar(select(User).where(User.username == username))
+            token = secrets.token_urlsafe(32)
+            db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id))
+            db.session.commit()
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+        return client
+
+    return _session
 
 
 @pytest.fixture

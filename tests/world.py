@@ -3,14 +3,20 @@ tenant-owned row of every register in every commune, each carrying a canary stri
 commune. Every isolation test reads this one description of who should reach what."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password
 from portal.extensions import db
+from portal.hotspots.models import Hotspot
+from portal.incidents.models import Incident
+from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
+from portal.prevention.models import ModelActivity, PreventionModel
 from portal.shell.text import fold
-from portal.tenancy.guard import system_scope, tenant_models
+from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
-from portal.villages.models import Village
+from portal.testing.models import DrugTest, MissedCase, SuspicionLead
+from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
 
 PASSWORD = "correct horse battery 3822"
 PASSWORD_HASH = hash_password(PASSWORD)
@@ -57,7 +63,7 @@ class World:
         return next(k for k, v in self.unit_id.items() if v == unit_id)
 
 
-def make_village(commune: AdminUnit, key: str) -> Village:
+def _village(commune, key, made):
     name = f"Thôn {canary(key)}"
     return Village(
         commune_id=commune.id,
@@ -68,8 +74,160 @@ def make_village(commune: AdminUnit, key: str) -> Village:
     )
 
 
-# Every tenant-owned model needs a factory here, so that the sweep and the canaries cover it.
-FACTORIES = {Village: make_village}
+def _household(commune, key, made):
+    return Household(
+        commune_id=commune.id,
+        code=f"HH-{key}",
+        representative_name=f"Chủ hộ {canary(key)}",
+        village_id=made[Village].id,
+        address=f"Xóm {canary(key, 2)}",
+        members=4,
+    )
+
+
+def _commitment(commune, key, made):
+    return HouseholdCommitment(
+        commune_id=commune.id,
+        household_id=made[Household].id,
+        campaign="2025",
+        signed_on=date(2025, 3, 1),
+        signer_name=f"Người ký {canary(key)}",
+    )
+
+
+def _head_commitment(commune, key, made):
+    return VillageHeadCommitment(
+        commune_id=commune.id,
+        village_id=made[Village].id,
+        campaign="2025",
+        signed_on=date(2025, 2, 1),
+        head_name=f"Trưởng thôn {canary(key)}",
+        conference=f"Hội nghị {canary(key, 2)}",
+    )
+
+
+def _person(commune, key, made):
+    return Person(
+        commune_id=commune.id,
+        full_name=f"Nguyễn Văn {canary(key)}",
+        born_on=date(1990, 5, 1),
+        sex="male",
+        cccd=f"03809000{'ABC'.index(key) + 1:04d}",
+        village_id=made[Village].id,
+        address=f"Nhà {canary(key, 2)}",
+        search_key=fold(f"Nguyễn Văn {canary(key)}"),
+    )
+
+
+def _episode(commune, key, made):
+    return StatusEpisode(
+        commune_id=commune.id,
+        person_id=made[Person].id,
+        kind="user_managed",
+        started_on=date(2025, 1, 10),
+        legal_end_on=date(2026, 1, 10),
+        decision_number=f"QĐ {canary(key)}",
+    )
+
+
+def _support(commune, key, made):
+    return ReintegrationSupport(
+        commune_id=commune.id,
+        person_id=made[Person].id,
+        given_on=date(2025, 4, 1),
+        kind="job",
+        provider=f"HTX {canary(key)}",
+    )
+
+
+def _lead(commune, key, made):
+    return SuspicionLead(
+        commune_id=commune.id,
+        person_id=made[Person].id,
+        ground="a",
+        listed_on=date(2025, 5, 1),
+        source=f"Tin báo {canary(key)}",
+    )
+
+
+def _test(commune, key, made):
+    return DrugTest(
+        commune_id=commune.id,
+        person_id=made[Person].id,
+        lead_id=made[SuspicionLead].id,
+        tested_on=date(2025, 5, 3),
+        reason="suspected",
+        sample="urine",
+        result="positive",
+        testing_body=f"Trạm y tế {canary(key)}",
+    )
+
+
+def _missed(commune, key, made):
+    return MissedCase(
+        commune_id=commune.id,
+        person_id=made[Person].id,
+        test_id=made[DrugTest].id,
+        detected_on=date(2025, 5, 3),
+        notes=f"Ghi chú {canary(key)}",
+    )
+
+
+def _hotspot(commune, key, made):
+    return Hotspot(
+        commune_id=commune.id,
+        place=f"Bãi {canary(key)}",
+        village_id=made[Village].id,
+        kind="use_point",
+        found_on=date(2025, 1, 5),
+        status="active",
+        status_since=date(2025, 1, 5),
+    )
+
+
+def _model(commune, key, made):
+    return PreventionModel(commune_id=commune.id, name=f"Câu lạc bộ {canary(key)}", started_on=date(2024, 6, 1))
+
+
+def _activity(commune, key, made):
+    return ModelActivity(
+        commune_id=commune.id,
+        model_id=made[PreventionModel].id,
+        held_on=date(2025, 6, 1),
+        kind="meeting",
+        participants=25,
+        notes=f"Buổi họp {canary(key)}",
+    )
+
+
+def _incident(commune, key, made):
+    return Incident(
+        commune_id=commune.id,
+        occurred_on=date(2025, 6, 2),
+        person_id=made[Person].id,
+        severity="less_serious",
+        summary=f"Gây rối {canary(key)}",
+    )
+
+
+# Every tenant-owned model needs a factory here (in dependency order), so that the sweep and the
+# canaries cover it: test_world_covers_every_tenant_model fails otherwise.
+FACTORIES = {
+    Village: _village,
+    Household: _household,
+    HouseholdCommitment: _commitment,
+    VillageHeadCommitment: _head_commitment,
+    Person: _person,
+    StatusEpisode: _episode,
+    ReintegrationSupport: _support,
+    SuspicionLead: _lead,
+    DrugTest: _test,
+    MissedCase: _missed,
+    Hotspot: _hotspot,
+    PreventionModel: _model,
+    ModelActivity: _activity,
+    Incident: _incident,
+}
 
 
 def seed_world() -> World:
@@ -102,11 +260,13 @@ def seed_world() -> World:
             db.session.add(user)
             db.session.flush()
             world.user_id[username], world.assignment_id[username] = user.id, assignment.id
-        for model in tenant_models:
-            for key in COMMUNES:
-                row = FACTORIES[model](units[key], key)
+        for key in COMMUNES:
+            made = {}
+            for model, factory in FACTORIES.items():
+                row = factory(units[key], key, made)
                 db.session.add(row)
                 db.session.flush()
+                made[model] = row
                 world.row_id[(model, key)] = row.id
         db.session.commit()
     return world

@@ -2,13 +2,10 @@
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from portal.auth.roles import ACCOUNTS_MANAGE, REGISTERS_READ, UNIT_VIEW
-from portal.extensions import db
 from portal.tenancy.access import children_of, has_permission, home_units
 from portal.tenancy.routing import requires, unit_blueprint
-from portal.villages.models import Village
 
 root = Blueprint("root", __name__)
 units = unit_blueprint("units", __name__)
@@ -27,15 +24,15 @@ def index():
 @requires(UNIT_VIEW)
 def home(unit):
     children = children_of(unit) if unit.level != "commune" else []
-    village_count = None
+    workspace = None
     if unit.level == "commune" and has_permission(current_user, unit, REGISTERS_READ):
-        village_count = db.session.scalar(
-            select(func.count(Village.id)).where(Village.commune_id == unit.id, Village.deleted_at.is_(None))
-        )
+        from portal.workspace.registers import summary
+
+        workspace = summary(unit)
     return render_template(
         f"tenancy/home_{unit.level}.html",
         unit=unit,
         children=children,
-        village_count=village_count,
+        workspace=workspace,
         can_manage_accounts=has_permission(current_user, unit, ACCOUNTS_MANAGE),
     )

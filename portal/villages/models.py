@@ -1,12 +1,13 @@
-from datetime import datetime
+"""Villages and residential groups, households, and the commitments they sign."""
+
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth.models import utcnow
 from portal.extensions import db
-from portal.tenancy.guard import TenantOwned
+from portal.registers.rows import RegisterRow, same_commune, tenant_key, unique_live
 
 VILLAGE_KINDS = {
     "village": _l("Village (thôn)"),
@@ -14,18 +15,91 @@ VILLAGE_KINDS = {
 }
 
 
-class Village(TenantOwned, db.Model):
+class Village(RegisterRow, db.Model):
     __tablename__ = "village"
+    __table_args__ = (tenant_key("village"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20), default="village")
     head_name: Mapped[str] = mapped_column(String(120), default="")
-    search_key: Mapped[str] = mapped_column(String(300), default="")
-    is_demo: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
-    audit_exclude = ("search_key", "version")
+
+class Household(RegisterRow, db.Model):
+    __tablename__ = "household"
+    __table_args__ = (
+        tenant_key("household"),
+        same_commune("household", "village_id", "village"),
+        unique_live("household", "commune_id", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))  # the commune's own household code: the natural key
+    representative_name: Mapped[str] = mapped_column(String(120))
+    village_id: Mapped[int] = mapped_column()
+    address: Mapped[str] = mapped_column(String(200), default="")
+    members: Mapped[int | None] = mapped_column()
+
+    village: Mapped[Village] = relationship(
+        primaryjoin="and_(Household.village_id == Village.id, Household.commune_id == Village.commune_id)",
+        foreign_keys="[Household.village_id, Household.commune_id]",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+
+class HouseholdCommitment(RegisterRow, db.Model):
+    """A household's pledge for one campaign (or its refusal, with the reason)."""
+
+    __tablename__ = "household_commitment"
+    __table_args__ = (
+        tenant_key("household_commitment"),
+        same_commune("household_commitment", "household_id", "household"),
+        unique_live("household_commitment", "commune_id", "household_id", "campaign"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(index=True)
+    campaign: Mapped[str] = mapped_column(String(4))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signer_name: Mapped[str] = mapped_column(String(120), default="")
+    refused: Mapped[bool] = mapped_column(default=False)
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+
+    household: Mapped[Household] = relationship(
+        primaryjoin="and_(HouseholdCommitment.household_id == Household.id, "
+        "HouseholdCommitment.commune_id == Household.commune_id)",
+        foreign_keys="[HouseholdCommitment.household_id, HouseholdCommitment.commune_id]",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+    @property
+    def household_code(self) -> str:
+        return self.household.code if self.household else ""
+
+
+class VillageHeadCommitment(RegisterRow, db.Model):
+    """A village head's commitment, made before the district police and commune leaders."""
+
+    __tablename__ = "village_head_commitment"
+    __table_args__ = (
+        tenant_key("village_head_commitment"),
+        same_commune("village_head_commitment", "village_id", "village"),
+        unique_live("village_head_commitment", "commune_id", "village_id", "campaign"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(index=True)
+    campaign: Mapped[str] = mapped_column(String(4))
+    signed_on: Mapped[date] = mapped_column(Date)
+    head_name: Mapped[str] = mapped_column(String(120))
+    conference: Mapped[str] = mapped_column(String(200), default="")
+
+    village: Mapped[Village] = relationship(
+        primaryjoin="and_(VillageHeadCommitment.village_id == Village.id, "
+        "VillageHeadCommitment.commune_id == Village.commune_id)",
+        foreign_keys="[VillageHeadCommitment.village_id, VillageHeadCommitment.commune_id]",
+        viewonly=True,
+        lazy="selectin",
+    )

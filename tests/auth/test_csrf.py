@@ -3,8 +3,21 @@
 import pytest
 
 from tests.isolation.route_inventory import UNIT_ROUTES
-from tests.isolation.sweep import methods_of, state_fingerprint, url_for_rule
+from tests.isolation.sweep import PARAM_MODEL, methods_of, state_fingerprint, url_for_rule
 from tests.world import PASSWORD
+
+
+def _real_ids(world, route) -> dict:
+    """URL values naming the route owner's own unit and rows, so that only the token can be at fault."""
+    values = {
+        "unit_code": world.unit_code[route.owner_unit],
+        "user_id": world.user_id["officer_b"],
+        "assignment_id": world.assignment_id["officer_b"],
+    }
+    for param, kind in route.objects.items():
+        if kind == "row":
+            values[param] = world.row_id[(PARAM_MODEL[param], route.owner_unit)]
+    return values
 
 
 @pytest.fixture
@@ -29,21 +42,19 @@ def test_every_post_route_refuses_a_missing_or_forged_token(csrf_app, world, log
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods:
             continue
+        client, values, body = clients["officer_a"], {}, lambda: {"lang": "en"}
         if rule.endpoint in UNIT_ROUTES:
             route = UNIT_ROUTES[rule.endpoint]
-            client = clients[route.owner]
-            values = {"unit_code": world.unit_code[route.owner_unit], "village_id": 1, "user_id": 1, "assignment_id": 1}
-            body = dict(route.body)
-        else:
-            client, values, body = clients["officer_a"], {}, {"lang": "en"}
+            client, values = clients[route.owner], _real_ids(world, route)
+            body = lambda route=route: route.body_for(world)  # noqa: E731 - a fresh body (a file is read once)
         before = state_fingerprint(app)
         for token in (None, "forged-token"):
-            data = body if token is None else {**body, "csrf_token": token}
+            data = body() if token is None else {**body(), "csrf_token": token}
             response = client.post(url_for_rule(rule.rule, values), data=data)
             assert response.status_code == 400, rule.rule
         assert state_fingerprint(app) == before, rule.rule
         checked += 1
-    assert checked >= 12
+    assert checked >= 60
 
 
 def test_get_requests_never_write(app, world, login):
@@ -54,6 +65,5 @@ def test_get_requests_never_write(app, world, login):
             if rule.endpoint not in UNIT_ROUTES or "GET" not in methods_of(rule):
                 continue
             route = UNIT_ROUTES[rule.endpoint]
-            values = {"unit_code": world.unit_code[route.owner_unit], "village_id": 1, "user_id": 1}
-            client.get(url_for_rule(rule.rule, values))
+            client.get(url_for_rule(rule.rule, _real_ids(world, route)))
     assert state_fingerprint(app) == before

@@ -13,7 +13,7 @@ from tests.isolation.sweep import level_of, object_choices, url_for_rule
 from tests.world import COMMUNES, UNITS, USERS, canary
 
 CANARY = re.compile(r"CANARY-(\w+)-\d+X")
-HTMX_TARGETS = ("village-rows", "village-editor", "account-rows")
+HTMX_TARGETS = ("register-rows", "register-editor", "account-rows")
 
 
 def _text_of(response) -> str:
@@ -62,10 +62,10 @@ def test_every_seeded_row_carries_its_communes_canary(app, world):
                 assert any(canary(key) in str(getattr(row, c.key)) for c in model.__table__.columns), model
 
 
-def test_no_page_or_fragment_shows_a_foreign_canary(app, world, login):
+def test_no_page_or_fragment_shows_a_foreign_canary(app, world, session_for):
     pages = 0
     for user in USERS:
-        client = login(user)
+        client = session_for(user)
         allowed = _visible_canaries(user)
         for url in _get_urls(app, world, user):
             for headers in ({}, *({"HX-Request": "true", "HX-Target": t} for t in HTMX_TARGETS)):

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.tenancy.guard import system_scope
 from portal.villages.models import Village
 
-HX = {"HX-Request": "true", "HX-Target": "village-editor"}
+HX = {"HX-Request": "true", "HX-Target": "register-editor"}
 
 
 def _village(app, name):
@@ -70,7 +70,7 @@ def test_edit_then_conflict_shows_both_versions_and_loses_nothing(app, world, lo
         headers=HX,
     )
     text = clash.get_data(as_text=True)
-    assert "Người khác đã lưu thôn này trong lúc bạn đang sửa." in text
+    assert "Người khác đã lưu bản ghi này trong lúc bạn đang sửa." in text
     assert 'value="Thôn Của Người Hai"' in text and "<dd>Thôn Của Người Một</dd>" in text
     with app.app_context(), system_scope(db.session):
         assert db.session.get(Village, village_id).name == "Thôn Của Người Một"
@@ -102,7 +102,7 @@ def test_history_shows_who_changed_what(app, world, login):
     client.post(
         f"/u/15085/villages/{village_id}", data={"name": "Thôn Đổi Tên", "kind": "residential_group", "version": "1"}
     )
-    history = client.get(f"/u/15085/villages/{village_id}/history").get_data(as_text=True)
+    history = client.get(f"/u/15085/villages/{village_id}").get_data(as_text=True)
     assert "Cán bộ officer_a" in history and "Thôn Đổi Tên" in history and "Tổ dân phố" in history
     assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", history)
 
@@ -110,11 +110,11 @@ def test_history_shows_who_changed_what(app, world, login):
 def test_search_ignores_accents_and_case(app, world, login):
     client = login("officer_a")
     client.post("/u/15085/villages/", data={"name": "Làng Hón", "kind": "village"})
-    rows = client.get("/u/15085/villages/?q=LANG hon", headers={"HX-Request": "true", "HX-Target": "village-rows"})
+    rows = client.get("/u/15085/villages/?q=LANG hon", headers={"HX-Request": "true", "HX-Target": "register-rows"})
     text = rows.get_data(as_text=True)
     assert "Làng Hón" in text and "CANARY-A-1X" not in text and "<html" not in text
 
 
 def test_a_viewer_reads_but_gets_no_edit_controls(app, world, login):
     text = login("viewer_a").get("/u/15085/villages/").get_data(as_text=True)
-    assert "CANARY-A-1X" in text and "Thêm thôn" not in text and "/edit" not in text and "/delete" not in text
+    assert "CANARY-A-1X" in text and "Thêm thôn" not in text and "/edit" not in text and "/restore" not in text

@@ -1,0 +1,1 @@
+"""Drug hotspots (điểm, tụ điểm phức tạp về ma túy) and their status over time."""

@@ -1,0 +1,37 @@
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.registers.rows import RegisterRow, same_commune, tenant_key
+from portal.villages.models import Village
+
+HOTSPOT_KINDS = {
+    "use_point": _l("Place where drugs are used (điểm)"),
+    "use_cluster": _l("Place where use is organised (tụ điểm)"),
+    "sale_point": _l("Place where drugs are sold"),
+}
+HOTSPOT_STATUSES = {"active": _l("Active"), "watch": _l("Under watch"), "eradicated": _l("Eradicated")}
+
+
+class Hotspot(RegisterRow, db.Model):
+    __tablename__ = "hotspot"
+    __table_args__ = (tenant_key("hotspot"), same_commune("hotspot", "village_id", "village"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place: Mapped[str] = mapped_column(String(200))
+    village_id: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(20))
+    found_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    status_since: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    village: Mapped[Village] = relationship(
+        primaryjoin="and_(Hotspot.village_id == Village.id, Hotspot.commune_id == Village.commune_id)",
+        foreign_keys="[Hotspot.village_id, Hotspot.commune_id]",
+        viewonly=True,
+        lazy="selectin",
+    )

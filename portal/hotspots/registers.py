@@ -1,0 +1,39 @@
+from flask_babel import lazy_gettext as _l
+
+from portal.hotspots.forms import HotspotForm
+from portal.hotspots.models import HOTSPOT_KINDS, HOTSPOT_STATUSES, Hotspot
+from portal.registers.registry import declare
+from portal.registers.spec import Column, Filter, Register
+from portal.villages.registers import by_village
+
+hotspots = declare(
+    Register(
+        slug="hotspots",
+        model=Hotspot,
+        form=HotspotForm,
+        title=_l("Drug hotspots"),
+        noun=_l("hotspot"),
+        columns=[
+            Column("place", _l("Place"), link=True),
+            Column("village", _l("Village"), sortable=False),
+            Column("kind", _l("Kind"), choices=HOTSPOT_KINDS),
+            Column("found_on", _l("Found on")),
+            Column("status", _l("Status"), choices=HOTSPOT_STATUSES),
+            Column("status_since", _l("Status since")),
+        ],
+        describe=lambda row, personal: row.place,
+        search_text=lambda row: f"{row.place} {row.notes}",
+        filters=[
+            by_village(Hotspot),
+            Filter(
+                "status",
+                _l("Status"),
+                lambda commune: [(k, str(v)) for k, v in HOTSPOT_STATUSES.items()],
+                lambda stmt, value, commune, today: stmt.where(Hotspot.status == value),
+            ),
+        ],
+        default_sort="-found_on",
+        choices={"kind": HOTSPOT_KINDS, "status": HOTSPOT_STATUSES},
+        cell=lambda row, key, personal, unit: (row.village.name if row.village else "—") if key == "village" else None,
+    )
+)

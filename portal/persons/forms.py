@@ -1,0 +1,82 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.persons.legal_terms import END_REASONS, KIND_LABELS, POST_REHAB_AFTER
+from portal.persons.models import SEXES
+from portal.registers.fields import RowSelectField
+from portal.registers.forms import RegisterForm, VnDateField, not_before, not_in_future
+
+AT_MOST = _l("At most %(max)d characters.")
+SUPPORT_KINDS = {
+    "vocational_training": _l("Vocational training"),
+    "job": _l("Job placement"),
+    "loan": _l("Loan"),
+    "counselling": _l("Counselling"),
+    "other": _l("Other support"),
+}
+
+
+def _choices(mapping, empty=False):
+    return ([SelectChoice("", str(_l("— choose —")))] if empty else []) + [
+        SelectChoice(k, v) for k, v in mapping.items()
+    ]
+
+
+class PersonForm(RegisterForm):
+    full_name = StringField(
+        _l("Full name"), validators=[DataRequired(message=_l("Enter the full name.")), Length(max=120, message=AT_MOST)]
+    )
+    born_on = VnDateField(
+        _l("Date of birth"), validators=[DataRequired(message=_l("Enter the date of birth.")), not_in_future]
+    )
+    sex = SelectField(_l("Sex"), choices=_choices(SEXES))
+    cccd = StringField(
+        _l("CCCD number"),
+        validators=[Optional()],
+        description=_l("12 digits, as on the citizen identity card. Leave empty if unknown."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    village_id = RowSelectField(_l("Village of residence"), model_name="village")
+    household_code = StringField(
+        _l("Household code"), validators=[Optional()], description=_l("Optional: the code of the person's household.")
+    )
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200, message=AT_MOST)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+
+
+class StatusEpisodeForm(RegisterForm):
+    person_id = RowSelectField(_l("Person"), model_name="person")
+    kind = SelectField(_l("Situation"), choices=_choices(KIND_LABELS))
+    started_on = VnDateField(_l("From"), validators=[DataRequired(message=_l("Enter the start date.")), not_in_future])
+    term_months = IntegerField(
+        _l("Term (months)"),
+        validators=[Optional(), NumberRange(min=1, max=60)],
+        description=_l(
+            "As the decision sets it: rehab 6–12 months; compulsory rehab 12–24, or 24 / 36 from 01/07/2026."
+        ),
+    )
+    post_rehab_after = SelectField(
+        _l("Post-rehab after"), choices=_choices({k: v[0] for k, v in POST_REHAB_AFTER.items()}, empty=True)
+    )
+    ended_on = VnDateField(
+        _l("Ended on"),
+        validators=[Optional(), not_in_future, not_before("started_on", _l("The end cannot come before the start."))],
+    )
+    end_reason = SelectField(_l("Reason it ended"), choices=_choices(END_REASONS, empty=True))
+    decision_number = StringField(
+        _l("Decision number"),
+        validators=[Optional(), Length(max=40, message=AT_MOST)],
+        description=_l("e.g. 15/QĐ-UBND"),
+    )
+    decision_on = VnDateField(_l("Decision date"), validators=[Optional(), not_in_future])
+    decision_signer = StringField(_l("Signed by"), validators=[Optional(), Length(max=120, message=AT_MOST)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+
+
+class ReintegrationSupportForm(RegisterForm):
+    person_id = RowSelectField(_l("Person"), model_name="person")
+    given_on = VnDateField(_l("Date"), validators=[DataRequired(message=_l("Enter the date.")), not_in_future])
+    kind = SelectField(_l("Kind of support"), choices=_choices(SUPPORT_KINDS))
+    provider = StringField(_l("Given by"), validators=[Optional(), Length(max=200, message=AT_MOST)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])

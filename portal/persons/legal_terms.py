@@ -1,0 +1,114 @@
+"""The law's timed rules for status episodes, as data (domain.md §4; domain-lists.md §1-2).
+
+Each kind says whether it excludes others at the same time and how its legal end is set. A rule that
+changes on a date (Law 120/2025 from 1 Jul 2026) is written with the date it starts to apply."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+LAW_120_IN_FORCE = date(2026, 7, 1)
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: object
+    exclusive: bool  # at most one exclusive episode at a time (management, rehab, post-rehab, prison)
+    on_register: bool  # the person is on the commune's register of users / addicts while it runs
+    treatment: bool = False
+    term_choices: tuple[int, ...] = ()  # allowed terms in months; empty: no legal end (or a fixed one)
+    fixed_months: int | None = None
+
+
+KINDS: dict[str, Kind] = {
+    "user_managed": Kind(_l("Illegal drug user under management"), True, True, fixed_months=12),
+    "addict": Kind(_l("Drug addict"), False, True),
+    "rehab_home": Kind(_l("Voluntary rehab at home or in the community"), True, True, True, tuple(range(6, 13))),
+    "rehab_facility": Kind(_l("Voluntary rehab at a facility"), True, True, True, tuple(range(6, 13))),
+    "rehab_compulsory": Kind(_l("Compulsory rehab"), True, True, True, tuple(range(12, 25))),
+    "methadone": Kind(_l("Methadone treatment"), True, True, True),
+    "post_rehab": Kind(_l("Post-rehab management"), True, True),
+    "prison": Kind(_l("In prison"), True, False),
+    "released_offender": Kind(_l("Released after a drug sentence"), False, False),
+}
+KIND_LABELS = {k: v.label for k, v in KINDS.items()}
+
+# Pairs that cannot run at the same time even though one of them is not exclusive.
+INCOMPATIBLE = {frozenset({"addict", "user_managed"}), frozenset({"released_offender", "prison"})}
+
+# Post-rehab lasts 1 year, 2 after an adult's compulsory rehab (Law 73/2021 Art. 40).
+POST_REHAB_AFTER = {
+    "voluntary": (_l("Voluntary rehab"), 12),
+    "methadone": (_l("Completed methadone treatment"), 12),
+    "compulsory_juvenile": (_l("Compulsory rehab of a minor"), 12),
+    "compulsory_adult": (_l("Compulsory rehab of an adult"), 24),
+}
+
+END_REASONS = {
+    "term_completed": _l("Term completed (Form 10 / 54 / 26a-b)"),
+    "stopped_addicted": _l("Stopped: found addicted"),
+    "stopped_education": _l("Stopped: education measure or reform school"),
+    "moved_away": _l("Moved to another commune"),
+    "prison": _l("Sent to prison"),
+    "compulsory_rehab": _l("Sent to compulsory rehab"),
+    "dropped_out": _l("Dropped out"),
+    "relapsed": _l("Relapsed"),
+    "died_missing": _l("Died or declared missing"),
+    "released": _l("Released"),
+    "other": _l("Other"),
+}
+
+# Due-list windows (days): the province can tune them without touching the rules above.
+ENDING_SOON_DAYS = 30
+TREATMENT_DUE_DAYS = 7  # register for treatment within 5 working days of the addiction finding
+TEST_DUE_DAYS = 7  # test a listed suspect within a week
+
+
+def add_months(start: date, months: int) -> date:
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    days = [
+        31,
+        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
+    return date(year, month, min(start.day, days))
+
+
+def compulsory_terms(start: date) -> tuple[int, ...]:
+    """12-24 months until 30 Jun 2026; from 1 Jul 2026, 24 for a first treatment and 36 for a repeat."""
+    return (24, 36) if start >= LAW_120_IN_FORCE else KINDS["rehab_compulsory"].term_choices
+
+
+def allowed_terms(kind: str, start: date) -> tuple[int, ...]:
+    return compulsory_terms(start) if kind == "rehab_compulsory" else KINDS[kind].term_choices
+
+
+def legal_end(kind: str, start: date, term_months: int | None, after: str | None) -> date | None:
+    """The end the law sets for an episode, or None when the law sets none."""
+    rule = KINDS[kind]
+    if rule.fixed_months:
+        return add_months(start, rule.fixed_months)
+    if kind == "post_rehab" and after in POST_REHAB_AFTER:
+        return add_months(start, POST_REHAB_AFTER[after][1])
+    if allowed_terms(kind, start) and term_months:
+        return add_months(start, term_months)
+    return None
+
+
+def conflicts(kind_a: str, kind_b: str) -> bool:
+    if kind_a == kind_b:
+        return True
+    if KINDS[kind_a].exclusive and KINDS[kind_b].exclusive:
+        return True
+    return frozenset({kind_a, kind_b}) in INCOMPATIBLE

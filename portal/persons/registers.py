@@ -1,0 +1,385 @@
+"""The registers of persons, status episodes and reintegration support."""
+
+from datetime import date, timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, or_, select
+
+from portal.extensions import db
+from portal.persons.cccd import cccd_problems, normalise
+from portal.persons.forms import SUPPORT_KINDS, PersonForm, ReintegrationSupportForm, StatusEpisodeForm
+from portal.persons.legal_terms import (
+    END_REASONS,
+    ENDING_SOON_DAYS,
+    KIND_LABELS,
+    KINDS,
+    POST_REHAB_AFTER,
+    TREATMENT_DUE_DAYS,
+    allowed_terms,
+    conflicts,
+    legal_end,
+)
+from portal.persons.models import SEXES, Person, ReintegrationSupport, StatusEpisode
+from portal.registers.access import live_rows
+from portal.registers.actions import copy_form_fields
+from portal.registers.display import initials, link
+from portal.registers.registry import declare
+from portal.registers.spec import Column, Filter, Register
+from portal.shell.i18n import format_day
+from portal.villages.models import Household
+from portal.villages.registers import by_village
+
+
+def person_name(person: Person | None, personal: bool) -> str:
+    if person is None:
+        return "—"
+    return person.full_name if personal else initials(person.full_name)
+
+
+def status_text(person: Person, day: date) -> str:
+    labels = [str(KIND_LABELS[e.kind]) for e in person.open_episodes(day)]
+    return "; ".join(labels) if labels else str(_l("No current episode"))
+
+
+# Persons --------------------------------------------------------------------------------------------
+
+
+def _validate_person(commune, data, row):
+    errors = {}
+    number = normalise(data.get("cccd"))
+    data["cccd"] = number
+    if number:
+        problems = cccd_problems(number, data.get("born_on"), data.get("sex"))
+        if problems:
+            errors["cccd"] = " ".join(str(p) for p in problems)
+        else:
+            other = db.session.scalar(
+                live_rows(Person, commune).where(Person.cccd == number, Person.id != (row.id if row else -1))
+            )
+            if other is not None:
+                errors["cccd"] = _l("This CCCD number is already registered for %(name)s.", name=other.full_name)
+    code = (data.get("household_code") or "").strip()
+    data["household_id"] = None
+    if code:
+        household = db.session.scalar(live_rows(Household, commune).where(Household.code == code))
+        if household is None:
+            errors["household_code"] = _l("No household of this commune has this code.")
+        else:
+            data["household_id"] = household.id
+    return errors
+
+
+def _apply_person(commune, row, data):
+    copy_form_fields(commune, row, {k: v for k, v in data.items() if k != "household_code"})
+
+
+def _open_kind(stmt, value, commune, today):
+    return stmt.where(
+        exists().where(
+            StatusEpisode.commune_id == Person.commune_id,
+            StatusEpisode.person_id == Person.id,
+            StatusEpisode.deleted_at.is_(None),
+            StatusEpisode.kind == value,
+            StatusEpisode.started_on <= today,
+            or_(StatusEpisode.ended_on.is_(None), StatusEpisode.ended_on > today),
+        )
+    )
+
+
+def _person_cell(row, key, personal, unit):
+    if key == "village":
+        return row.village.name if row.village else "—"
+    if key == "status":
+        return status_text(row, date.today())
+    return None
+
+
+def _person_detail(commune, row, personal):
+    today = date.today()
+    from portal.testing.models import DrugTest, SuspicionLead
+
+    return {
+        "timeline": sorted(row.episodes, key=lambda e: (e.started_on, e.id)),
+        "open_now": row.open_episodes(today),
+        "next_due": next_due(row, today),
+        "supports": db.session.scalars(
+            live_rows(ReintegrationSupport, commune)
+            .where(ReintegrationSupport.person_id == row.id)
+            .order_by(ReintegrationSupport.given_on.desc())
+        ).all(),
+        "tests": db.session.scalars(
+            live_rows(DrugTest, commune).where(DrugTest.person_id == row.id).order_by(DrugTest.tested_on.desc())
+        ).all(),
+        "leads": db.session.scalars(
+            live_rows(SuspicionLead, commune)
+            .where(SuspicionLead.person_id == row.id)
+            .order_by(SuspicionLead.listed_on.desc())
+        ).all(),
+        "kind_labels": KIND_LABELS,
+        "end_reasons": END_REASONS,
+        "support_kinds": SUPPORT_KINDS,
+    }
+
+
+def next_due(person: Person, today: date) -> list[tuple[str, date, bool]]:
+    """What the law asks next for this person: (what, by when, overdue)."""
+    items = []
+    for episode in person.open_episodes(today):
+        if episode.legal_end_on:
+            items.append(
+                (
+                    str(_l("End of “%(kind)s”: issue the closing decision", kind=KIND_LABELS[episode.kind])),
+                    episode.legal_end_on,
+                    episode.legal_end_on <= today,
+                )
+            )
+    open_kinds = {e.kind for e in person.open_episodes(today)}
+    if "addict" in open_kinds and not any(KINDS[k].treatment or k == "prison" for k in open_kinds):
+        addict = next(e for e in person.open_episodes(today) if e.kind == "addict")
+        due = addict.started_on + timedelta(days=TREATMENT_DUE_DAYS)
+        items.append((str(_l("Register for rehab or methadone treatment")), due, due <= today))
+    return sorted(items, key=lambda i: i[1])
+
+
+persons = declare(
+    Register(
+        slug="persons",
+        model=Person,
+        form=PersonForm,
+        title=_l("Persons"),
+        noun=_l("person"),
+        columns=[
+            Column("full_name", _l("Full name"), personal=True, link=True),
+            Column("born_on", _l("Date of birth"), personal=True),
+            Column("sex", _l("Sex"), choices=SEXES),
+            Column("cccd", _l("CCCD number"), personal=True),
+            Column("village", _l("Village"), sortable=False),
+            Column("status", _l("Current situation"), sortable=False),
+        ],
+        describe=lambda row, personal: person_name(row, personal),
+        search_text=lambda row: f"{row.full_name} {row.cccd} {row.address}",
+        search_is_personal=True,
+        filters=[
+            by_village(Person),
+            Filter(
+                "situation",
+                _l("Current situation"),
+                lambda commune: [(k, str(v)) for k, v in KIND_LABELS.items()],
+                _open_kind,
+            ),
+        ],
+        default_sort="full_name",
+        validate=_validate_person,
+        apply=_apply_person,
+        cell=_person_cell,
+        personal_fields=("full_name", "born_on", "cccd", "address", "notes", "household_id"),
+        choices={"sex": SEXES},
+        field_labels={"household_id": _l("Household"), "village_id": _l("Village of residence")},
+        detail_template="persons/_person_detail.html",
+        detail_context=_person_detail,
+    )
+)
+
+
+# Status episodes ------------------------------------------------------------------------------------
+
+
+def _terms_text(terms: tuple[int, ...]) -> str:
+    if len(terms) > 2 and terms == tuple(range(terms[0], terms[-1] + 1)):
+        return f"{terms[0]}–{terms[-1]}"
+    return str(_l(" or ")).join(str(t) for t in terms)
+
+
+def _overlaps(a_start, a_end, b_start, b_end) -> bool:
+    return a_start < (b_end or date.max) and b_start < (a_end or date.max)
+
+
+def _validate_episode(commune, data, row):
+    errors = {}
+    kind, start, end = data["kind"], data["started_on"], data["ended_on"]
+    terms = allowed_terms(kind, start)
+    if terms:
+        if data["term_months"] is None:
+            errors["term_months"] = _l("Enter the term the decision sets.")
+        elif data["term_months"] not in terms:
+            errors["term_months"] = _l("For this situation the term is %(terms)s months.", terms=_terms_text(terms))
+    else:
+        data["term_months"] = None
+    if kind == "post_rehab":
+        if not data["post_rehab_after"]:
+            errors["post_rehab_after"] = _l("Say which treatment the post-rehab management follows.")
+    else:
+        data["post_rehab_after"] = None
+    if end and not data["end_reason"]:
+        errors["end_reason"] = _l("Say why it ended.")
+    if data["end_reason"] and not end:
+        errors["ended_on"] = _l("Enter the date it ended.")
+    data["end_reason"] = data["end_reason"] or None
+    others = db.session.scalars(
+        live_rows(StatusEpisode, commune).where(
+            StatusEpisode.person_id == data["person_id"], StatusEpisode.id != (row.id if row else -1)
+        )
+    ).all()
+    for other in others:
+        if conflicts(kind, other.kind) and _overlaps(start, end, other.started_on, other.ended_on):
+            errors["started_on"] = _l(
+                "This overlaps with “%(other)s” (from %(start)s%(end)s): a person cannot be in both at once.",
+                other=KIND_LABELS[other.kind],
+                start=format_day(other.started_on),
+                end=(" " + str(_l("to %(day)s", day=format_day(other.ended_on)))) if other.ended_on else "",
+            )
+            break
+    return errors
+
+
+def _apply_episode(commune, row, data):
+    copy_form_fields(commune, row, data)
+    row.legal_end_on = legal_end(row.kind, row.started_on, row.term_months, row.post_rehab_after)
+
+
+def _after_episode(commune, actor, row, created):
+    if KINDS[row.kind].on_register:
+        from portal.testing.registers import resolve_missed_cases
+
+        resolve_missed_cases(commune, row.person_id, row.started_on)
+
+
+def episode_state(episode: StatusEpisode, today: date) -> str:
+    if episode.ended_on and episode.ended_on <= today:
+        return "ended"
+    if episode.started_on > today:
+        return "upcoming"
+    if episode.legal_end_on and episode.legal_end_on <= today:
+        return "overdue"
+    if episode.legal_end_on and episode.legal_end_on <= today + timedelta(days=ENDING_SOON_DAYS):
+        return "ending_soon"
+    return "open"
+
+
+EPISODE_STATES = {
+    "open": _l("Running"),
+    "ending_soon": _l("Ending within 30 days"),
+    "overdue": _l("Past its legal end"),
+    "ended": _l("Ended"),
+    "upcoming": _l("Not started yet"),
+}
+
+
+def _episode_state_filter(stmt, value, commune, today):
+    running = or_(StatusEpisode.ended_on.is_(None), StatusEpisode.ended_on > today)
+    if value == "ended":
+        return stmt.where(StatusEpisode.ended_on <= today)
+    if value == "overdue":
+        return stmt.where(running, StatusEpisode.legal_end_on <= today)
+    if value == "ending_soon":
+        return stmt.where(
+            running,
+            StatusEpisode.legal_end_on > today,
+            StatusEpisode.legal_end_on <= today + timedelta(days=ENDING_SOON_DAYS),
+        )
+    if value == "open":
+        return stmt.where(running, StatusEpisode.started_on <= today)
+    return stmt
+
+
+def person_link(row, personal, unit):
+    return link(
+        url_for("persons.show", unit_code=unit.code, person_id=row.person_id), person_name(row.person, personal)
+    )
+
+
+def _episode_cell(row, key, personal, unit):
+    if key == "person":
+        return person_link(row, personal, unit)
+    if key == "state":
+        return str(EPISODE_STATES[episode_state(row, date.today())])
+    return None
+
+
+status_episodes = declare(
+    Register(
+        slug="episodes",
+        model=StatusEpisode,
+        form=StatusEpisodeForm,
+        title=_l("Status episodes"),
+        noun=_l("status episode"),
+        columns=[
+            Column("person", _l("Person"), sortable=False),
+            Column("kind", _l("Situation"), link=True),
+            Column("started_on", _l("From")),
+            Column("legal_end_on", _l("Legal end")),
+            Column("ended_on", _l("Ended on")),
+            Column("state", _l("State"), sortable=False),
+        ],
+        describe=lambda row, personal: f"{KIND_LABELS.get(row.kind, row.kind)} · {person_name(row.person, personal)}",
+        search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.decision_number}",
+        search_is_personal=True,
+        filters=[
+            Filter(
+                "kind",
+                _l("Situation"),
+                lambda commune: [(k, str(v)) for k, v in KIND_LABELS.items()],
+                lambda stmt, value, commune, today: stmt.where(StatusEpisode.kind == value),
+            ),
+            Filter(
+                "state",
+                _l("State"),
+                lambda commune: [(k, str(v)) for k, v in EPISODE_STATES.items() if k != "upcoming"],
+                _episode_state_filter,
+            ),
+        ],
+        default_sort="-started_on",
+        validate=_validate_episode,
+        apply=_apply_episode,
+        after_save=_after_episode,
+        cell=_episode_cell,
+        prefill=("person_id", "kind"),
+        choices={
+            "kind": KIND_LABELS,
+            "end_reason": END_REASONS,
+            "post_rehab_after": {k: v[0] for k, v in POST_REHAB_AFTER.items()},
+        },
+        field_labels={"legal_end_on": _l("Legal end")},
+    )
+)
+
+
+# Reintegration support -------------------------------------------------------------------------------
+
+reintegration_supports = declare(
+    Register(
+        slug="supports",
+        model=ReintegrationSupport,
+        form=ReintegrationSupportForm,
+        title=_l("Reintegration support"),
+        noun=_l("support"),
+        columns=[
+            Column("person", _l("Person"), sortable=False),
+            Column("kind", _l("Kind of support"), link=True),
+            Column("given_on", _l("Date")),
+            Column("provider", _l("Given by")),
+        ],
+        describe=lambda row, personal: f"{SUPPORT_KINDS.get(row.kind, row.kind)} · {person_name(row.person, personal)}",
+        search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.provider}",
+        search_is_personal=True,
+        filters=[
+            Filter(
+                "kind",
+                _l("Kind of support"),
+                lambda commune: [(k, str(v)) for k, v in SUPPORT_KINDS.items()],
+                lambda stmt, value, commune, today: stmt.where(ReintegrationSupport.kind == value),
+            )
+        ],
+        default_sort="-given_on",
+        cell=lambda row, key, personal, unit: person_link(row, personal, unit) if key == "person" else None,
+        prefill=("person_id",),
+        choices={"kind": SUPPORT_KINDS},
+    )
+)
+
+
+def count_persons(commune) -> int:
+    return db.session.scalar(
+        select(func.count(Person.id)).where(Person.commune_id == commune.id, Person.deleted_at.is_(None))
+    )

@@ -1,0 +1,1 @@
+"""Drug-prevention models (mô hình phòng, chống ma túy) and their activities."""

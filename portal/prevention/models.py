@@ -1,0 +1,51 @@
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.registers.rows import RegisterRow, same_commune, tenant_key
+
+MODEL_STATUSES = {"active": _l("Running"), "inactive": _l("Stopped")}
+ACTIVITY_KINDS = {
+    "meeting": _l("Meeting or talk"),
+    "outreach": _l("Outreach to families"),
+    "campaign": _l("Communication campaign"),
+    "sports": _l("Sports or culture"),
+    "patrol": _l("Patrol"),
+    "other": _l("Other activity"),
+}
+
+
+class PreventionModel(RegisterRow, db.Model):
+    __tablename__ = "prevention_model"
+    __table_args__ = (tenant_key("prevention_model"), same_commune("prevention_model", "village_id", "village"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    village_id: Mapped[int | None] = mapped_column()
+    led_by: Mapped[str] = mapped_column(String(200), default="")
+    started_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class ModelActivity(RegisterRow, db.Model):
+    __tablename__ = "model_activity"
+    __table_args__ = (tenant_key("model_activity"), same_commune("model_activity", "model_id", "prevention_model"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))
+    participants: Mapped[int] = mapped_column(default=0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    model: Mapped[PreventionModel] = relationship(
+        primaryjoin="and_(ModelActivity.model_id == PreventionModel.id, "
+        "ModelActivity.commune_id == PreventionModel.commune_id)",
+        foreign_keys="[ModelActivity.model_id, ModelActivity.commune_id]",
+        viewonly=True,
+        lazy="selectin",
+    )

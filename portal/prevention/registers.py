@@ -1,0 +1,85 @@
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from portal.extensions import db
+from portal.prevention.forms import ModelActivityForm, PreventionModelForm
+from portal.prevention.models import ACTIVITY_KINDS, MODEL_STATUSES, ModelActivity, PreventionModel
+from portal.registers.access import live_rows
+from portal.registers.display import link
+from portal.registers.registry import declare
+from portal.registers.spec import Column, Filter, Register
+from portal.shell.i18n import format_day
+
+prevention_models = declare(
+    Register(
+        slug="models",
+        model=PreventionModel,
+        form=PreventionModelForm,
+        title=_l("Prevention models"),
+        noun=_l("prevention model"),
+        columns=[
+            Column("name", _l("Name of the model"), link=True),
+            Column("led_by", _l("Led by")),
+            Column("started_on", _l("Started on")),
+            Column("status", _l("Status"), choices=MODEL_STATUSES),
+        ],
+        describe=lambda row, personal: row.name,
+        search_text=lambda row: f"{row.name} {row.led_by}",
+        filters=[
+            Filter(
+                "status",
+                _l("Status"),
+                lambda commune: [(k, str(v)) for k, v in MODEL_STATUSES.items()],
+                lambda stmt, value, commune, today: stmt.where(PreventionModel.status == value),
+            )
+        ],
+        default_sort="name",
+        choices={"status": MODEL_STATUSES},
+        detail_template="prevention/_model_detail.html",
+        detail_context=lambda commune, row, personal: {
+            "activities": db.session.scalars(
+                live_rows(ModelActivity, commune)
+                .where(ModelActivity.model_id == row.id)
+                .order_by(ModelActivity.held_on.desc())
+            ).all(),
+            "activity_kinds": ACTIVITY_KINDS,
+        },
+    )
+)
+
+model_activities = declare(
+    Register(
+        slug="activities",
+        model=ModelActivity,
+        form=ModelActivityForm,
+        title=_l("Model activities"),
+        noun=_l("activity"),
+        columns=[
+            Column("model", _l("Model"), sortable=False),
+            Column("held_on", _l("Held on"), link=True),
+            Column("kind", _l("Kind of activity"), choices=ACTIVITY_KINDS),
+            Column("participants", _l("Participants")),
+        ],
+        describe=lambda row, personal: f"{row.model.name if row.model else ''} · {format_day(row.held_on)}",
+        search_text=lambda row: f"{row.model.name if row.model else ''} {row.notes}",
+        filters=[
+            Filter(
+                "kind",
+                _l("Kind of activity"),
+                lambda commune: [(k, str(v)) for k, v in ACTIVITY_KINDS.items()],
+                lambda stmt, value, commune, today: stmt.where(ModelActivity.kind == value),
+            )
+        ],
+        default_sort="-held_on",
+        choices={"kind": ACTIVITY_KINDS},
+        prefill=("model_id",),
+        cell=lambda row, key, personal, unit: (
+            link(
+                url_for("models.show", unit_code=unit.code, prevention_model_id=row.model_id),
+                row.model.name if row.model else "—",
+            )
+            if key == "model"
+            else None
+        ),
+    )
+)

@@ -1,0 +1,53 @@
+"""Form pieces every register uses: the base form with its version, dates as dd/mm/yyyy."""
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, HiddenField, ValidationError
+
+from portal.shell.forms import PortalForm
+
+DATE_HINT = _l("dd/mm/yyyy")
+
+
+class RegisterForm(PortalForm):
+    version = HiddenField()
+
+
+class VnDateField(DateField):
+    """A date typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy), whatever the browser's language."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
+        kwargs.setdefault("description", DATE_HINT)
+        super().__init__(label, validators, format="%d/%m/%Y", **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip().replace("-", "/").replace(".", "/")
+        try:
+            self.data = datetime.strptime(text, "%d/%m/%Y").date()
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a date as dd/mm/yyyy, for example 05/03/2025.")) from None
+
+
+def not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError(_l("This date is in the future."))
+
+
+def not_before(other: str, message):
+    def check(form, field):
+        start = form[other].data
+        if field.data and start and field.data < start:
+            raise ValidationError(message)
+
+    return check

@@ -1,0 +1,53 @@
+"""How a register is declared."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # attribute of the row (or a name the register's `cell` function knows)
+    label: Any
+    personal: bool = False  # masked for roles without registers.read_personal
+    sortable: bool = True
+    link: bool = False  # links to the row's page
+    choices: dict | None = None  # stored value -> label
+
+
+@dataclass(frozen=True)
+class Filter:
+    key: str  # query-string parameter
+    label: Any
+    choices: Callable  # (commune) -> [(value, label)]
+    apply: Callable  # (statement, value, commune, today) -> statement
+
+
+@dataclass
+class Register:
+    slug: str  # URL segment and blueprint name, e.g. "persons"
+    model: type
+    form: type
+    title: Any  # the register's name, plural
+    noun: Any  # one row, for "Add …"
+    columns: list[Column]
+    describe: Callable  # (row, personal: bool) -> short text naming the row
+    search_text: Callable  # (row) -> text the search matches (folded on save)
+    search_is_personal: bool = False  # viewers without personal access cannot search it
+    filters: list[Filter] = field(default_factory=list)
+    default_sort: str = "-id"
+    validate: Callable | None = None  # (commune, data, row|None) -> {field: message}
+    apply: Callable | None = None  # (commune, row, data) -> None; default: copy the form's fields
+    after_save: Callable | None = None  # (commune, actor, row, created) -> None, same transaction
+    prefill: tuple[str, ...] = ()  # form fields a "new" link may preset from the query string
+    detail_template: str | None = None  # extra section of the row's page
+    detail_context: Callable | None = None  # (commune, row, personal) -> dict for that section
+    cell: Callable | None = None  # (row, key, personal, unit) -> value, for computed columns
+    can_create: bool = True
+    field_labels: dict = field(default_factory=dict)  # labels of fields not on the form (history, detail)
+    personal_fields: tuple[str, ...] = ()  # masked everywhere (detail, history) for viewers
+    choices: dict = field(default_factory=dict)  # field -> {stored value: label}, for display
+
+    @property
+    def param(self) -> str:
+        return f"{self.model.__tablename__}_id"

@@ -1,0 +1,256 @@
+"""The pages of every register, made from its declaration: list (search, filters, sorting, pages),
+the row's page with its history, create and edit in place (htmx) with conflicts shown, soft delete
+and restore. Views stay thin: access → action → response."""
+
+import json
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.audit.models import AuditEvent
+from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
+from portal.extensions import db
+from portal.registers import actions, display
+from portal.registers.access import get_row, list_statement, page_of
+from portal.registers.registry import load_row_choices
+from portal.registers.spec import Register
+from portal.tenancy.access import has_permission
+from portal.tenancy.routing import requires, unit_blueprint
+
+COMMUNE = ("commune",)
+
+
+def _personal(unit) -> bool:
+    return has_permission(current_user, unit, REGISTERS_READ_PERSONAL)
+
+
+def _form_labels(register: Register) -> dict:
+    form = register.form(formdata=None, meta={"csrf": False})
+    labels = {f.name: f.label.text for f in form if f.name not in actions.NOT_COPIED}
+    return {**labels, **register.field_labels}
+
+
+# The generic pages' templates; a register's own partials live with its domain (found through its blueprint).
+templates = Blueprint("register_templates", __name__, template_folder="templates")
+
+
+def make_blueprint(register: Register):
+    blueprint = unit_blueprint(register.slug, register.model.__module__, url_prefix=f"/{register.slug}")
+    param = register.param
+
+    def listing(unit, form=None, editing=None, conflict=None, errors=None):
+        personal = _personal(unit)
+        can_search = personal or not register.search_is_personal
+        filters = {f.key: request.args.get(f.key, "") for f in register.filters}
+        sort = request.args.get("sort", "")
+        page = max(request.args.get("page", 1, type=int), 1)
+        show_deleted = request.args.get("deleted") == "1"
+        query = request.args.get("q", "") if can_search else ""
+        stmt = list_statement(register, unit, query=query, filters=filters, sort=sort, deleted=show_deleted)
+        rows, total = page_of(stmt, page)
+        context = {
+            "register": register,
+            "unit": unit,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "page_size": 50,
+            "query": query,
+            "can_search": can_search,
+            "filters": filters,
+            "filter_specs": [(f, f.choices(unit)) for f in register.filters],
+            "sort": sort or register.default_sort,
+            "show_deleted": show_deleted,
+            "personal": personal,
+            "can_write": has_permission(current_user, unit, REGISTERS_WRITE),
+            "form": form,
+            "editing": editing,
+            "conflict": conflict,
+            "errors": errors or {},
+            "cell": lambda row, column: display.cell(register, row, column, personal, unit),
+            "register_value": lambda reg, name, row: display.field_value(reg, name, getattr(row, name, None), True),
+        }
+        if request.htmx and form is not None:
+            return render_template("registers/_editor.html", **context)
+        if request.htmx and request.htmx.target == "register-rows":
+            return render_template("registers/_rows.html", **context)
+        return render_template("registers/list.html", **context)
+
+    def saved(unit, row, message):
+        db.session.commit()
+        flash(message, "success")
+        if request.htmx:
+            stmt = list_statement(register, unit)
+            rows, total = page_of(stmt, 1)
+            personal = _personal(unit)
+            return render_template(
+                "registers/_saved.html",
+                register=register,
+                unit=unit,
+                rows=rows,
+                total=total,
+                page=1,
+                page_size=50,
+                query="",
+                filters={},
+                sort=register.default_sort,
+                show_deleted=False,
+                personal=personal,
+                can_write=True,
+                form=None,
+                editing=None,
+                conflict=None,
+                errors={},
+                cell=lambda r, c: display.cell(register, r, c, personal, unit),
+                can_search=True,
+                filter_specs=[],
+                register_value=None,
+            )
+        return redirect(url_for(f"{register.slug}.show", unit_code=unit.code, **{param: row.id}))
+
+    def new_form(unit, formdata=None):
+        form = register.form(formdata=formdata)
+        load_row_choices(form, unit)
+        return form
+
+    @requires(REGISTERS_READ, COMMUNE)
+    def index(unit):
+        return listing(unit)
+
+    @requires(REGISTERS_WRITE, COMMUNE)
+    def new(unit):
+        form = new_form(unit)
+        for name in register.prefill:
+            if name in request.args and name in form:
+                form[name].process_data(
+                    form[name].coerce(request.args[name]) if hasattr(form[name], "coerce") else request.args[name]
+                )
+        return listing(unit, form=form)
+
+    @requires(REGISTERS_WRITE, COMMUNE)
+    def create(unit):
+        form = new_form(unit, request.form)
+        errors = {}
+        if form.validate():
+            row, errors = actions.save_row(register, unit, current_user, None, form.data)
+            if not errors:
+                return saved(unit, row, _("%(what)s added.", what=register.describe(row, True)))
+            _attach(form, errors)
+        return listing(unit, form=form, errors=errors)
+
+    @requires(REGISTERS_READ, COMMUNE)
+    def show(unit, **ids):
+        row = get_row(register, unit, ids[param], deleted=None)
+        personal = _personal(unit)
+        labels = _form_labels(register)
+        events = db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.unit_id == unit.id,
+                AuditEvent.object_type == register.model.__tablename__,
+                AuditEvent.object_id == str(row.id),
+            )
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        ).all()
+        history = []
+        for event in events:
+            before = json.loads(event.before) if event.before else {}
+            after = json.loads(event.after) if event.after else {}
+            changes = [
+                (
+                    labels[k],
+                    display.history_value(register, k, before.get(k), personal) if k in before else None,
+                    display.history_value(register, k, after.get(k), personal) if k in after else None,
+                )
+                for k in labels
+                if k in before or k in after
+            ]
+            history.append((event, changes))
+        facts = [
+            (labels[k], display.field_value(register, k, getattr(row, k), personal)) for k in labels if hasattr(row, k)
+        ]
+        extra = register.detail_context(unit, row, personal) if register.detail_context else {}
+        return render_template(
+            "registers/show.html",
+            register=register,
+            unit=unit,
+            row=row,
+            facts=facts,
+            history=history,
+            personal=personal,
+            can_write=has_permission(current_user, unit, REGISTERS_WRITE),
+            today=date.today(),
+            title=register.describe(row, personal),
+            **extra,
+        )
+
+    @requires(REGISTERS_WRITE, COMMUNE)
+    def edit(unit, **ids):
+        row = get_row(register, unit, ids[param])
+        form = register.form(obj=row)
+        load_row_choices(form, unit)
+        form.version.data = row.version
+        return listing(unit, form=form, editing=row)
+
+    @requires(REGISTERS_WRITE, COMMUNE)
+    def update(unit, **ids):
+        row = get_row(register, unit, ids[param])
+        form = new_form(unit, request.form)
+        errors = {}
+        if form.validate():
+            try:
+                seen = int(form.version.data or 0)
+                row, errors = actions.save_row(register, unit, current_user, row, form.data, seen)
+            except actions.Conflict:
+                db.session.rollback()
+                current = get_row(register, unit, ids[param])
+                form.version.data = current.version
+                return listing(unit, form=form, editing=current, conflict=current)
+            if not errors:
+                return saved(unit, row, _("%(what)s saved.", what=register.describe(row, True)))
+            _attach(form, errors)
+            if row is None:
+                row = get_row(register, unit, ids[param])
+        return listing(unit, form=form, editing=row, errors=errors)
+
+    @requires(REGISTERS_WRITE, COMMUNE)
+    def delete(unit, **ids):
+        row = get_row(register, unit, ids[param])
+        actions.delete_row(register, unit, current_user, row)
+        return saved(
+            unit,
+            row,
+            _("%(what)s deleted. You can restore it from the deleted list.", what=register.describe(row, True)),
+        )
+
+    @requires(REGISTERS_WRITE, COMMUNE)
+    def restore(unit, **ids):
+        row = get_row(register, unit, ids[param], deleted=True)
+        errors = actions.restore_row(register, unit, current_user, row)
+        if errors:
+            flash(errors["__all__"], "error")
+            return redirect(url_for(f"{register.slug}.index", unit_code=unit.code, deleted=1))
+        return saved(unit, row, _("%(what)s restored.", what=register.describe(row, True)))
+
+    one = f"/<int:{param}>"
+    blueprint.add_url_rule("/", "index", index, methods=["GET"])
+    if register.can_create:
+        blueprint.add_url_rule("/new", "new", new, methods=["GET"])
+        blueprint.add_url_rule("/", "create", create, methods=["POST"])
+    blueprint.add_url_rule(one, "show", show, methods=["GET"])
+    blueprint.add_url_rule(one + "/edit", "edit", edit, methods=["GET"])
+    blueprint.add_url_rule(one, "update", update, methods=["POST"])
+    blueprint.add_url_rule(one + "/delete", "delete", delete, methods=["POST"])
+    blueprint.add_url_rule(one + "/restore", "restore", restore, methods=["POST"])
+    return blueprint
+
+
+def _attach(form, errors: dict) -> None:
+    for name, message in errors.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            form.form_errors.append(message)

@@ -1,0 +1,1 @@
+"""Suspicion leads (Decree 105 Art. 38 grounds), drug tests, and the missed cases they reveal."""

@@ -1,0 +1,44 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.registers.fields import RowSelectField
+from portal.registers.forms import RegisterForm, VnDateField, not_in_future
+from portal.testing.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS
+
+AT_MOST = _l("At most %(max)d characters.")
+
+
+def _choices(mapping):
+    return [SelectChoice(k, v) for k, v in mapping.items()]
+
+
+class SuspicionLeadForm(RegisterForm):
+    person_id = RowSelectField(_l("Person"), model_name="person")
+    ground = SelectField(
+        _l("Ground for suspicion"), choices=_choices(GROUNDS), description=_l("Decree 105/2021, Article 38(1)")
+    )
+    source = StringField(
+        _l("Source"),
+        validators=[Optional(), Length(max=200, message=AT_MOST)],
+        description=_l("Who reported it, or the document it comes from."),
+    )
+    listed_on = VnDateField(_l("Listed on"), validators=[DataRequired(message=_l("Enter the date.")), not_in_future])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+
+
+class DrugTestForm(RegisterForm):
+    person_id = RowSelectField(_l("Person"), model_name="person")
+    lead_id = RowSelectField(_l("Answers the suspicion"), model_name="suspicion_lead", optional=True)
+    tested_on = VnDateField(_l("Tested on"), validators=[DataRequired(message=_l("Enter the date.")), not_in_future])
+    reason = SelectField(_l("Why tested"), choices=_choices(TEST_REASONS), description=_l("Law 73/2021, Article 22(1)"))
+    sample = SelectField(_l("Sample"), choices=_choices(SAMPLES))
+    result = SelectField(_l("Result"), choices=_choices(RESULTS))
+    substances = StringField(_l("Substances found"), validators=[Optional(), Length(max=200, message=AT_MOST)])
+    testing_body = StringField(_l("Tested by"), validators=[Optional(), Length(max=200, message=AT_MOST)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+
+
+class MissedCaseForm(RegisterForm):
+    resolved_on = VnDateField(_l("Put on the register on"), validators=[Optional(), not_in_future])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])

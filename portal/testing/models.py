@@ -1,0 +1,98 @@
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.persons.models import Person
+from portal.registers.rows import RegisterRow, same_commune, tenant_key, unique_live
+
+# Decree 105/2021 Art. 38(1): the grounds for suspecting illegal drug use.
+GROUNDS = {
+    "a": _l("a) Verified tip-off"),
+    "b": _l("b) Material from a case of a legal violation"),
+    "c": _l("c) Loss of awareness or self-control suspected to be caused by drugs"),
+    "d": _l("d) Drug traces or equipment on the person, in their vehicle or at home"),
+    "dd": _l("đ) Driver showing signs of drug use"),
+    "e": _l("e) Present without good reason at a place where drugs are used"),
+    "g": _l("g) Self-declaration"),
+    "h": _l("h) Caught in the act"),
+    "i": _l("i) Other grounds set by law"),
+}
+# Law 73/2021 Art. 22(1): who must be tested.
+TEST_REASONS = {
+    "found_using": _l("a) Found using drugs"),
+    "suspected": _l("b) Grounds to suspect use"),
+    "under_management": _l("c) User within the management term"),
+    "in_treatment": _l("d) In education, rehab, substitution treatment or post-rehab"),
+}
+SAMPLES = {"urine": _l("Urine"), "blood": _l("Blood"), "other": _l("Other body sample")}
+RESULTS = {"positive": _l("Positive"), "negative": _l("Negative")}
+
+
+def _person(cls_name: str):
+    return relationship(
+        Person,
+        primaryjoin=f"and_({cls_name}.person_id == Person.id, {cls_name}.commune_id == Person.commune_id)",
+        foreign_keys=f"[{cls_name}.person_id, {cls_name}.commune_id]",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+
+class SuspicionLead(RegisterRow, db.Model):
+    __tablename__ = "suspicion_lead"
+    __table_args__ = (tenant_key("suspicion_lead"), same_commune("suspicion_lead", "person_id", "person"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(index=True)
+    ground: Mapped[str] = mapped_column(String(2))
+    source: Mapped[str] = mapped_column(String(200), default="")
+    listed_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    person: Mapped[Person] = _person("SuspicionLead")
+
+
+class DrugTest(RegisterRow, db.Model):
+    __tablename__ = "drug_test"
+    __table_args__ = (
+        tenant_key("drug_test"),
+        same_commune("drug_test", "person_id", "person"),
+        same_commune("drug_test", "lead_id", "suspicion_lead"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(index=True)
+    lead_id: Mapped[int | None] = mapped_column(index=True)
+    tested_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(20))
+    sample: Mapped[str] = mapped_column(String(10))
+    result: Mapped[str] = mapped_column(String(10))
+    substances: Mapped[str] = mapped_column(String(200), default="")
+    testing_body: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    person: Mapped[Person] = _person("DrugTest")
+
+
+class MissedCase(RegisterRow, db.Model):
+    """A positive test of someone who was on none of the commune's registers (sót lọt)."""
+
+    __tablename__ = "missed_case"
+    __table_args__ = (
+        tenant_key("missed_case"),
+        same_commune("missed_case", "person_id", "person"),
+        same_commune("missed_case", "test_id", "drug_test"),
+        unique_live("missed_case", "commune_id", "test_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(index=True)
+    test_id: Mapped[int] = mapped_column(index=True)
+    detected_on: Mapped[date] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    person: Mapped[Person] = _person("MissedCase")

@@ -1,0 +1,260 @@
+"""The registers of suspicion leads, drug tests and missed cases."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_, select
+
+from portal.extensions import db
+from portal.persons.legal_terms import KINDS, TEST_DUE_DAYS
+from portal.persons.models import StatusEpisode
+from portal.persons.registers import person_link, person_name
+from portal.registers.access import live_rows
+from portal.registers.display import link
+from portal.registers.registry import declare
+from portal.registers.spec import Column, Filter, Register
+from portal.shell.i18n import format_day
+from portal.testing.forms import DrugTestForm, MissedCaseForm, SuspicionLeadForm
+from portal.testing.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
+
+ON_REGISTER = sorted(k for k, rule in KINDS.items() if rule.on_register)
+
+
+def on_register(commune, person_id: int, day: date) -> bool:
+    """Was the person on one of the commune's registers (user, addict, treatment, post-rehab) that day?"""
+    return db.session.scalar(
+        select(
+            exists().where(
+                StatusEpisode.commune_id == commune.id,
+                StatusEpisode.person_id == person_id,
+                StatusEpisode.deleted_at.is_(None),
+                StatusEpisode.kind.in_(ON_REGISTER),
+                StatusEpisode.started_on <= day,
+                or_(StatusEpisode.ended_on.is_(None), StatusEpisode.ended_on > day),
+            )
+        )
+    )
+
+
+def _tested(lead_id_column):
+    return exists().where(
+        DrugTest.commune_id == SuspicionLead.commune_id,
+        DrugTest.lead_id == lead_id_column,
+        DrugTest.deleted_at.is_(None),
+    )
+
+
+# Suspicion leads ---------------------------------------------------------------------------------------
+
+
+def _lead_cell(row, key, personal, unit):
+    if key == "person":
+        return person_link(row, personal, unit)
+    if key == "tested":
+        test = db.session.scalar(
+            live_rows(DrugTest, unit).where(DrugTest.lead_id == row.id).order_by(DrugTest.tested_on.desc())
+        )
+        if test is not None:
+            return str(_l("Tested on %(day)s: %(result)s", day=format_day(test.tested_on), result=RESULTS[test.result]))
+        due = row.listed_on + timedelta(days=TEST_DUE_DAYS)
+        return str(
+            _l("Not tested: overdue since %(day)s", day=format_day(due))
+            if due <= date.today()
+            else _l("Not tested: due by %(day)s", day=format_day(due))
+        )
+    return None
+
+
+suspicion_leads = declare(
+    Register(
+        slug="suspects",
+        model=SuspicionLead,
+        form=SuspicionLeadForm,
+        title=_l("Suspects listed for testing"),
+        noun=_l("suspect"),
+        columns=[
+            Column("person", _l("Person"), sortable=False),
+            Column("ground", _l("Ground"), link=True),
+            Column("listed_on", _l("Listed on")),
+            Column("tested", _l("Test"), sortable=False),
+        ],
+        describe=lambda row, personal: f"{person_name(row.person, personal)} · {format_day(row.listed_on)}",
+        search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.source}",
+        search_is_personal=True,
+        filters=[
+            Filter(
+                "tested",
+                _l("Test"),
+                lambda commune: [("no", str(_l("Not tested"))), ("yes", str(_l("Tested")))],
+                lambda stmt, value, commune, today: stmt.where(
+                    _tested(SuspicionLead.id) if value == "yes" else ~_tested(SuspicionLead.id)
+                ),
+            ),
+            Filter(
+                "ground",
+                _l("Ground"),
+                lambda commune: [(k, str(v)) for k, v in GROUNDS.items()],
+                lambda stmt, value, commune, today: stmt.where(SuspicionLead.ground == value),
+            ),
+        ],
+        default_sort="-listed_on",
+        cell=_lead_cell,
+        prefill=("person_id",),
+        choices={"ground": GROUNDS},
+        personal_fields=("source", "notes"),
+    )
+)
+
+
+# Drug tests ----------------------------------------------------------------------------------------------
+
+
+def _validate_test(commune, data, row):
+    if data.get("lead_id"):
+        lead = db.session.scalar(live_rows(SuspicionLead, commune).where(SuspicionLead.id == data["lead_id"]))
+        if lead is None or lead.person_id != data["person_id"]:
+            return {"lead_id": _l("This suspicion is about another person.")}
+        if data["tested_on"] < lead.listed_on:
+            return {
+                "tested_on": _l(
+                    "The test cannot come before the person was listed (%(day)s).", day=format_day(lead.listed_on)
+                )
+            }
+    return {}
+
+
+def _after_test(commune, actor, test, created):
+    """A positive test of someone on no register is a missed case; recorded here, in the same transaction."""
+    existing = db.session.scalar(live_rows(MissedCase, commune).where(MissedCase.test_id == test.id))
+    missed = test.result == "positive" and not on_register(commune, test.person_id, test.tested_on)
+    if missed and existing is None:
+        db.session.add(
+            MissedCase(commune_id=commune.id, person_id=test.person_id, test_id=test.id, detected_on=test.tested_on)
+        )
+        db.session.flush()
+    elif not missed and existing is not None and existing.resolved_on is None:
+        existing.deleted_at = datetime.now(UTC)
+        db.session.flush()
+
+
+def _test_cell(row, key, personal, unit):
+    if key == "person":
+        return person_link(row, personal, unit)
+    return None
+
+
+drug_tests = declare(
+    Register(
+        slug="tests",
+        model=DrugTest,
+        form=DrugTestForm,
+        title=_l("Drug tests"),
+        noun=_l("drug test"),
+        columns=[
+            Column("person", _l("Person"), sortable=False),
+            Column("tested_on", _l("Tested on"), link=True),
+            Column("reason", _l("Why tested"), choices=TEST_REASONS),
+            Column("sample", _l("Sample"), choices=SAMPLES),
+            Column("result", _l("Result"), choices=RESULTS, personal=True),
+        ],
+        describe=lambda row, personal: f"{person_name(row.person, personal)} · {format_day(row.tested_on)}",
+        search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.testing_body} {row.substances}",
+        search_is_personal=True,
+        filters=[
+            Filter(
+                "result",
+                _l("Result"),
+                lambda commune: [(k, str(v)) for k, v in RESULTS.items()],
+                lambda stmt, value, commune, today: stmt.where(DrugTest.result == value),
+            ),
+            Filter(
+                "reason",
+                _l("Why tested"),
+                lambda commune: [(k, str(v)) for k, v in TEST_REASONS.items()],
+                lambda stmt, value, commune, today: stmt.where(DrugTest.reason == value),
+            ),
+        ],
+        default_sort="-tested_on",
+        validate=_validate_test,
+        after_save=_after_test,
+        cell=_test_cell,
+        prefill=("person_id", "lead_id"),
+        choices={"reason": TEST_REASONS, "sample": SAMPLES, "result": RESULTS},
+        personal_fields=("result", "substances", "notes"),
+        field_labels={"lead_id": _l("Answers the suspicion")},
+    )
+)
+
+
+# Missed cases ----------------------------------------------------------------------------------------------
+
+
+def _validate_missed(commune, data, row):
+    if data.get("resolved_on") and data["resolved_on"] < row.detected_on:
+        return {"resolved_on": _l("This date is before the case was found (%(day)s).", day=format_day(row.detected_on))}
+    return {}
+
+
+def _missed_cell(row, key, personal, unit):
+    if key == "person":
+        return person_link(row, personal, unit)
+    if key == "test":
+        return link(url_for("tests.show", unit_code=unit.code, drug_test_id=row.test_id), format_day(row.detected_on))
+    if key == "state":
+        return str(
+            _l("Put on the register on %(day)s", day=format_day(row.resolved_on))
+            if row.resolved_on
+            else _l("Not on any register yet")
+        )
+    return None
+
+
+def resolve_missed_cases(commune, person_id: int, day: date) -> None:
+    """The person is now on a register: their open missed cases are settled."""
+    for case in db.session.scalars(
+        live_rows(MissedCase, commune).where(
+            MissedCase.person_id == person_id, MissedCase.resolved_on.is_(None), MissedCase.detected_on <= day
+        )
+    ):
+        case.resolved_on = day
+    db.session.flush()
+
+
+missed_cases = declare(
+    Register(
+        slug="missed-cases",
+        model=MissedCase,
+        form=MissedCaseForm,
+        title=_l("Missed cases"),
+        noun=_l("missed case"),
+        columns=[
+            Column("person", _l("Person"), sortable=False),
+            Column("detected_on", _l("Found on"), link=True),
+            Column("test", _l("Test"), sortable=False),
+            Column("state", _l("State"), sortable=False),
+        ],
+        describe=lambda row, personal: f"{person_name(row.person, personal)} · {format_day(row.detected_on)}",
+        search_text=lambda row: row.person.full_name if row.person else "",
+        search_is_personal=True,
+        filters=[
+            Filter(
+                "state",
+                _l("State"),
+                lambda commune: [
+                    ("open", str(_l("Not on any register yet"))),
+                    ("resolved", str(_l("Put on a register"))),
+                ],
+                lambda stmt, value, commune, today: stmt.where(
+                    MissedCase.resolved_on.is_(None) if value == "open" else MissedCase.resolved_on.is_not(None)
+                ),
+            )
+        ],
+        default_sort="-detected_on",
+        validate=_validate_missed,
+        cell=_missed_cell,
+        can_create=False,
+        field_labels={"detected_on": _l("Found on"), "person_id": _l("Person"), "test_id": _l("Test")},
+        personal_fields=("notes",),
+    )
+)

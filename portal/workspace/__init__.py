@@ -1,0 +1,1 @@
+"""The commune workspace: its home page and what needs action (due and overdue)."""

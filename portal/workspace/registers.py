@@ -1,0 +1,62 @@
+"""The commune workspace's registers, in the order the workspace shows them."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.registers.registry import REGISTERS
+from portal.tenancy.models import AdminUnit
+
+ORDER = (
+    "persons",
+    "episodes",
+    "suspects",
+    "tests",
+    "missed-cases",
+    "supports",
+    "villages",
+    "households",
+    "household-commitments",
+    "village-head-commitments",
+    "hotspots",
+    "models",
+    "activities",
+    "incidents",
+)
+
+
+def load_registers() -> None:
+    """Import every domain's declarations (each module declares its registers once)."""
+    from portal.hotspots import registers as _hotspots  # noqa: F401
+    from portal.incidents import registers as _incidents  # noqa: F401
+    from portal.persons import registers as _persons  # noqa: F401
+    from portal.prevention import registers as _prevention  # noqa: F401
+    from portal.testing import registers as _testing  # noqa: F401
+    from portal.villages import registers as _villages  # noqa: F401
+
+    assert set(REGISTERS) == set(ORDER), "list every register in portal/workspace/registers.py ORDER"
+
+
+def register_counts(commune: AdminUnit) -> list[tuple]:
+    """(register, live rows) for the commune, one query per register."""
+    counts = []
+    for slug in ORDER:
+        register = REGISTERS[slug]
+        model = register.model
+        count = db.session.scalar(
+            select(func.count(model.id)).where(model.commune_id == commune.id, model.deleted_at.is_(None))
+        )
+        counts.append((register, count))
+    return counts
+
+
+def summary(commune: AdminUnit, today: date | None = None) -> dict:
+    from portal.workspace.due import due_items
+
+    items = due_items(commune, today)
+    return {
+        "register_counts": register_counts(commune),
+        "due_total": len(items),
+        "overdue_total": sum(1 for i in items if i.overdue),
+    }

@@ -1,0 +1,32 @@
+"""The due list of a commune."""
+
+from datetime import date
+
+from flask import render_template, request
+from flask_login import current_user
+
+from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL
+from portal.persons.registers import person_name
+from portal.tenancy.access import has_permission
+from portal.tenancy.routing import requires, unit_blueprint
+from portal.workspace.due import DUE_KINDS, due_items
+
+workspace = unit_blueprint("workspace", __name__)
+
+
+@workspace.get("/due/")
+@requires(REGISTERS_READ, ("commune",))
+def due(unit):
+    today = date.today()
+    kind = request.args.get("kind", "")
+    items = [i for i in due_items(unit, today) if not kind or i.kind == kind]
+    personal = has_permission(current_user, unit, REGISTERS_READ_PERSONAL)
+    return render_template(
+        "workspace/due.html",
+        unit=unit,
+        items=items,
+        kinds=DUE_KINDS,
+        kind=kind,
+        today=today,
+        name=lambda person: person_name(person, personal),
+    )
