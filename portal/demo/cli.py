@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.accounts import actions as account_actions
 from portal.auth.models import User
+from portal.demo.registers import fill_commune
 from portal.extensions import db
 from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
@@ -96,7 +97,9 @@ def load_command(communes, seed):
         chosen = [units[c] for c in codes]
         for commune in chosen:
             added = _demo_villages(commune, seed)
-            click.echo(f"{commune.code} {commune.name}: {added} demo villages added")
+            counts = fill_commune(commune, seed)
+            filled = ", ".join(f"{n} {slug}" for slug, n in counts.items()) if counts else "registers already filled"
+            click.echo(f"{commune.code} {commune.name}: {added} demo villages added; {filled}")
         logins = demo_accounts(chosen)
         db.session.commit()
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")

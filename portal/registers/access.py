@@ -47,7 +47,7 @@ def list_statement(
     if query.strip():
         stmt = stmt.where(model.search_key.contains(fold(query), autoescape=True))
     for spec in register.filters:
-        value = (filters or {}).get(spec.key)
+        value = (filters or {}).get(spec.key)  # only the filters the caller allowed are in `filters`
         if value:
             stmt = spec.apply(stmt, value, commune, today or date.today())
     sortable = {c.key for c in register.columns if c.sortable}

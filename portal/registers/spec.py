@@ -21,6 +21,7 @@ class Filter:
     label: Any
     choices: Callable  # (commune) -> [(value, label)]
     apply: Callable  # (statement, value, commune, today) -> statement
+    personal: bool = False  # filters on personal data: not offered to viewers (the filter itself would tell)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Register:
     field_labels: dict = field(default_factory=dict)  # labels of fields not on the form (history, detail)
     personal_fields: tuple[str, ...] = ()  # masked everywhere (detail, history) for viewers
     choices: dict = field(default_factory=dict)  # field -> {stored value: label}, for display
+    references: dict = field(default_factory=dict)  # field -> table of the row it names (besides the form's)
 
     @property
     def param(self) -> str:

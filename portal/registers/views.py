@@ -15,7 +15,8 @@ from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS
 from portal.extensions import db
 from portal.registers import actions, display
 from portal.registers.access import get_row, list_statement, page_of
-from portal.registers.registry import load_row_choices
+from portal.registers.fields import RowSelectField
+from portal.registers.registry import by_table, load_row_choices
 from portal.registers.spec import Register
 from portal.tenancy.access import has_permission
 from portal.tenancy.routing import requires, unit_blueprint
@@ -33,6 +34,33 @@ def _form_labels(register: Register) -> dict:
     return {**labels, **register.field_labels}
 
 
+def _references(register: Register) -> dict:
+    """Fields that hold the id of another row of the commune, and that row's table."""
+    form = register.form(formdata=None, meta={"csrf": False})
+    found = {f.name: f.model_name for f in form if isinstance(f, RowSelectField)}
+    return {**found, **register.references}
+
+
+def _describer(register: Register, unit, personal: bool):
+    """value(key, stored) -> text: a reference reads as the row it names (looked up in this commune only)."""
+    references = _references(register)
+
+    def describe(key, value, history=False):
+        if key in references and value not in (None, ""):
+            if key in register.personal_fields and not personal:
+                return display.MASK
+            target = by_table(references[key])
+            row = db.session.scalar(
+                select(target.model).where(target.model.commune_id == unit.id, target.model.id == int(value))
+            )
+            return target.describe(row, personal) if row is not None else "—"
+        if history:
+            return display.history_value(register, key, value, personal)
+        return display.field_value(register, key, value, personal)
+
+    return describe
+
+
 # The generic pages' templates; a register's own partials live with its domain (found through its blueprint).
 templates = Blueprint("register_templates", __name__, template_folder="templates")
 
@@ -44,7 +72,8 @@ def make_blueprint(register: Register):
     def listing(unit, form=None, editing=None, conflict=None, errors=None):
         personal = _personal(unit)
         can_search = personal or not register.search_is_personal
-        filters = {f.key: request.args.get(f.key, "") for f in register.filters}
+        usable = [f for f in register.filters if personal or not f.personal]
+        filters = {f.key: request.args.get(f.key, "") for f in usable}
         sort = request.args.get("sort", "")
         page = max(request.args.get("page", 1, type=int), 1)
         show_deleted = request.args.get("deleted") == "1"
@@ -61,7 +90,7 @@ def make_blueprint(register: Register):
             "query": query,
             "can_search": can_search,
             "filters": filters,
-            "filter_specs": [(f, f.choices(unit)) for f in register.filters],
+            "filter_specs": [(f, f.choices(unit)) for f in usable],
             "sort": sort or register.default_sort,
             "show_deleted": show_deleted,
             "personal": personal,
@@ -155,6 +184,7 @@ def make_blueprint(register: Register):
             )
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         ).all()
+        describe = _describer(register, unit, personal)
         history = []
         for event in events:
             before = json.loads(event.before) if event.before else {}
@@ -162,16 +192,14 @@ def make_blueprint(register: Register):
             changes = [
                 (
                     labels[k],
-                    display.history_value(register, k, before.get(k), personal) if k in before else None,
-                    display.history_value(register, k, after.get(k), personal) if k in after else None,
+                    describe(k, before.get(k), history=True) if k in before else None,
+                    describe(k, after.get(k), history=True) if k in after else None,
                 )
                 for k in labels
                 if k in before or k in after
             ]
             history.append((event, changes))
-        facts = [
-            (labels[k], display.field_value(register, k, getattr(row, k), personal)) for k in labels if hasattr(row, k)
-        ]
+        facts = [(labels[k], describe(k, getattr(row, k))) for k in labels if hasattr(row, k)]
         extra = register.detail_context(unit, row, personal) if register.detail_context else {}
         return render_template(
             "registers/show.html",

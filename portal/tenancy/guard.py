@@ -131,6 +131,11 @@ def _changes(obj, action: str) -> tuple[dict | None, dict | None]:
     return (before or None), (after or None)
 
 
+def _primary_key(obj) -> str | None:
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    return "-".join(str(v) for v in values) if all(v is not None for v in values) else None
+
+
 @event.listens_for(Session, "before_flush")
 def _check_write_reach(session, flush_context, instances) -> None:
     touched = [o for o in (*session.new, *session.dirty, *session.deleted) if isinstance(o, TenantOwned)]
@@ -167,7 +172,8 @@ def _audit_tenant_writes(session, flush_context) -> None:
                     "user_id": session.info.get(ACTOR),
                     "unit_id": obj.commune_id,
                     "object_type": obj.__tablename__,
-                    "object_id": str(inspect(obj).identity[0]) if inspect(obj).identity else None,
+                    # the primary key is set once the row is inserted (identity comes only after the flush)
+                    "object_id": _primary_key(obj),
                     "action": action,
                     "before": json.dumps(before, ensure_ascii=False) if before else None,
                     "after": json.dumps(after, ensure_ascii=False) if after else None,

@@ -167,6 +167,7 @@ drug_tests = declare(
                 _l("Result"),
                 lambda commune: [(k, str(v)) for k, v in RESULTS.items()],
                 lambda stmt, value, commune, today: stmt.where(DrugTest.result == value),
+                personal=True,
             ),
             Filter(
                 "reason",
@@ -255,6 +256,7 @@ missed_cases = declare(
         cell=_missed_cell,
         can_create=False,
         field_labels={"detected_on": _l("Found on"), "person_id": _l("Person"), "test_id": _l("Test")},
+        references={"person_id": "person", "test_id": "drug_test"},
         personal_fields=("notes",),
     )
 )

@@ -148,3 +148,18 @@ def test_concurrent_saves_of_one_row_never_lose_an_update(app, world):
         with system_scope(first):
             first.expire_all()
             assert first.get(Village, world.row_id[(Village, "A")]).head_name == "Người thứ nhất"
+
+
+def test_a_created_row_is_audited_with_its_id(app, world):
+    a = world.unit_id["A"]
+    with app.app_context():
+        set_reach(db.session, read=frozenset({a}), write=frozenset({a}), actor_id=world.user_id["officer_a"])
+        village = Village(commune_id=a, name="Thôn Mới Tinh", search_key="thon moi tinh")
+        db.session.add(village)
+        db.session.commit()
+        with system_scope(db.session):
+            event = db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "create").order_by(AuditEvent.id.desc())
+            ).first()
+        assert (event.object_type, event.object_id) == ("village", str(village.id))
+        assert json.loads(event.after)["name"] == "Thôn Mới Tinh"
