@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.extensions import db
-from portal.tenancy.guard import system_scope
+from portal.incidents.models import Incident
+from portal.tenancy.guard import system_scope, tenant_models
 from portal.villages.models import Village
 
 
@@ -25,10 +26,17 @@ def test_tree_sync_then_demo_load_twice_changes_nothing_the_second_time(app):
         villages = db.session.scalar(select(func.count(Village.id)))
         users = db.session.scalar(select(func.count(User.id)))
         assert villages > 20 and db.session.scalar(select(func.count(Village.id)).where(Village.is_demo)) == villages
+    with app.app_context(), system_scope(db.session):
+        for model in tenant_models:  # every register of every demo commune has rows
+            per_commune = dict(db.session.execute(select(model.commune_id, func.count(model.id))
+                                                  .group_by(model.commune_id)).all())
+            assert len(per_commune) == 3 or model is Incident, model
+        before = {m: db.session.scalar(select(func.count(m.id))) for m in tenant_models}
     assert _run(app, "demo", "load").exit_code == 0
     with app.app_context(), system_scope(db.session):
         assert db.session.scalar(select(func.count(Village.id))) == villages
         assert db.session.scalar(select(func.count(User.id))) == users
+        assert {m: db.session.scalar(select(func.count(m.id))) for m in tenant_models} == before
 
 
 def test_demo_load_for_named_communes_and_refuses_unknown_codes(app):

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, ValidationError
+from wtforms.widgets import TextInput
 
 from portal.shell.forms import PortalForm
 
@@ -15,7 +16,10 @@ class RegisterForm(PortalForm):
 
 
 class VnDateField(DateField):
-    """A date typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy), whatever the browser's language."""
+    """A date typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy), whatever the browser's language.
+    A text input, not type=date: the browser's picker follows the machine's locale (mm/dd/yyyy on English)."""
+
+    widget = TextInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})

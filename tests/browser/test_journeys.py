@@ -54,9 +54,12 @@ def test_commune_officer_day_starts_in_the_workspace_switches_language_and_logs_
     expect(page.locator("html")).to_have_attribute("lang", "en")
     checks.accessible()
 
-    page.get_by_role("button", name=re.compile("Log out")).click()
+    page.get_by_role("button", name="Tiếng Việt").click()  # and back: the choice goes both ways
+    expect(page.get_by_role("heading", name="Thôn, tổ dân phố")).to_be_visible()
+
+    page.get_by_role("button", name=re.compile("Đăng xuất")).click()
     expect(page).to_have_url(re.compile("/login"))
-    expect(page.get_by_role("status")).to_contain_text("You have logged out.")
+    expect(page.get_by_role("status")).to_contain_text("Bạn đã đăng xuất.")
     page.goto(base_url + "/u/15085/villages/")
     expect(page).to_have_url(re.compile("/login"))
     checks.accessible()
