@@ -28,8 +28,9 @@ def test_tree_sync_then_demo_load_twice_changes_nothing_the_second_time(app):
         assert villages > 20 and db.session.scalar(select(func.count(Village.id)).where(Village.is_demo)) == villages
     with app.app_context(), system_scope(db.session):
         for model in tenant_models:  # every register of every demo commune has rows
-            per_commune = dict(db.session.execute(select(model.commune_id, func.count(model.id))
-                                                  .group_by(model.commune_id)).all())
+            per_commune = dict(
+                db.session.execute(select(model.commune_id, func.count(model.id)).group_by(model.commune_id)).all()
+            )
             assert len(per_commune) == 3 or model is Incident, model
         before = {m: db.session.scalar(select(func.count(m.id))) for m in tenant_models}
     assert _run(app, "demo", "load").exit_code == 0

@@ -2,10 +2,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.registers.rows import RegisterRow, same_commune, tenant_key
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key
 from portal.villages.models import Village
 
 HOTSPOT_KINDS = {
@@ -29,9 +29,4 @@ class Hotspot(RegisterRow, db.Model):
     status_since: Mapped[date] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    village: Mapped[Village] = relationship(
-        primaryjoin="and_(Hotspot.village_id == Village.id, Hotspot.commune_id == Village.commune_id)",
-        foreign_keys="[Hotspot.village_id, Hotspot.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    village: Mapped[Village] = same_commune_row("Hotspot", "village_id", "Village")

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from portal.hotspots.forms import HotspotForm
 from portal.hotspots.models import HOTSPOT_KINDS, HOTSPOT_STATUSES, Hotspot
 from portal.registers.registry import declare
-from portal.registers.spec import Column, Filter, Register
+from portal.registers.spec import Column, Register, choice_filter
 from portal.villages.registers import by_village
 
 hotspots = declare(
@@ -25,12 +25,7 @@ hotspots = declare(
         search_text=lambda row: f"{row.place} {row.notes}",
         filters=[
             by_village(Hotspot),
-            Filter(
-                "status",
-                _l("Status"),
-                lambda commune: [(k, str(v)) for k, v in HOTSPOT_STATUSES.items()],
-                lambda stmt, value, commune, today: stmt.where(Hotspot.status == value),
-            ),
+            choice_filter("status", _l("Status"), Hotspot.status, HOTSPOT_STATUSES),
         ],
         default_sort="-found_on",
         choices={"kind": HOTSPOT_KINDS, "status": HOTSPOT_STATUSES},

@@ -2,11 +2,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.persons.models import Person
-from portal.registers.rows import RegisterRow, same_commune, tenant_key
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key
 
 # Penal Code Art. 9: the class the investigating body assigns (never computed here).
 SEVERITIES = {
@@ -35,9 +35,4 @@ class Incident(RegisterRow, db.Model):
     summary: Mapped[str] = mapped_column(Text)
     source_document: Mapped[str] = mapped_column(String(200), default="")
 
-    person: Mapped[Person | None] = relationship(
-        primaryjoin="and_(Incident.person_id == Person.id, Incident.commune_id == Person.commune_id)",
-        foreign_keys="[Incident.person_id, Incident.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    person: Mapped[Person | None] = same_commune_row("Incident", "person_id", "Person")

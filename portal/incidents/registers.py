@@ -4,7 +4,7 @@ from portal.incidents.forms import IncidentForm
 from portal.incidents.models import SEVERITIES, Incident
 from portal.persons.registers import person_link
 from portal.registers.registry import declare
-from portal.registers.spec import Column, Filter, Register
+from portal.registers.spec import Column, Filter, Register, choice_filter
 from portal.shell.i18n import format_day
 
 incidents = declare(
@@ -24,12 +24,7 @@ incidents = declare(
         search_text=lambda row: f"{row.summary} {row.source_document}",
         search_is_personal=True,
         filters=[
-            Filter(
-                "severity",
-                _l("Severity"),
-                lambda commune: [(k, str(v)) for k, v in SEVERITIES.items()],
-                lambda stmt, value, commune, today: stmt.where(Incident.severity == value),
-            ),
+            choice_filter("severity", _l("Severity"), Incident.severity, SEVERITIES),
             Filter(
                 "psychosis",
                 _l("Psychosis"),

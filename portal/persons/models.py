@@ -7,7 +7,7 @@ from sqlalchemy import Date, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.registers.rows import RegisterRow, same_commune, tenant_key
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key
 from portal.villages.models import Household, Village
 
 SEXES = {"male": _l("Male"), "female": _l("Female")}
@@ -39,18 +39,8 @@ class Person(RegisterRow, db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    village: Mapped[Village] = relationship(
-        primaryjoin="and_(Person.village_id == Village.id, Person.commune_id == Village.commune_id)",
-        foreign_keys="[Person.village_id, Person.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
-    household: Mapped[Household | None] = relationship(
-        primaryjoin="and_(Person.household_id == Household.id, Person.commune_id == Household.commune_id)",
-        foreign_keys="[Person.household_id, Person.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    village: Mapped[Village] = same_commune_row("Person", "village_id", "Village")
+    household: Mapped[Household | None] = same_commune_row("Person", "household_id", "Household")
 
     episodes: Mapped[list["StatusEpisode"]] = relationship(
         primaryjoin="and_(StatusEpisode.person_id == Person.id, StatusEpisode.commune_id == Person.commune_id, "
@@ -90,12 +80,7 @@ class StatusEpisode(RegisterRow, db.Model):
     decision_signer: Mapped[str] = mapped_column(String(120), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    person: Mapped[Person] = relationship(
-        primaryjoin="and_(StatusEpisode.person_id == Person.id, StatusEpisode.commune_id == Person.commune_id)",
-        foreign_keys="[StatusEpisode.person_id, StatusEpisode.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    person: Mapped[Person] = same_commune_row("StatusEpisode", "person_id", "Person")
 
     def open_on(self, day: date) -> bool:
         return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
@@ -112,10 +97,4 @@ class ReintegrationSupport(RegisterRow, db.Model):
     provider: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    person: Mapped[Person] = relationship(
-        primaryjoin="and_(ReintegrationSupport.person_id == Person.id, "
-        "ReintegrationSupport.commune_id == Person.commune_id)",
-        foreign_keys="[ReintegrationSupport.person_id, ReintegrationSupport.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    person: Mapped[Person] = same_commune_row("ReintegrationSupport", "person_id", "Person")

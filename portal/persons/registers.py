@@ -25,7 +25,7 @@ from portal.registers.access import live_rows
 from portal.registers.actions import copy_form_fields
 from portal.registers.display import initials, link
 from portal.registers.registry import declare
-from portal.registers.spec import Column, Filter, Register
+from portal.registers.spec import Column, Filter, Register, choice_filter
 from portal.shell.i18n import format_day
 from portal.villages.models import Household
 from portal.villages.registers import by_village
@@ -316,12 +316,7 @@ status_episodes = declare(
         search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.decision_number}",
         search_is_personal=True,
         filters=[
-            Filter(
-                "kind",
-                _l("Situation"),
-                lambda commune: [(k, str(v)) for k, v in KIND_LABELS.items()],
-                lambda stmt, value, commune, today: stmt.where(StatusEpisode.kind == value),
-            ),
+            choice_filter("kind", _l("Situation"), StatusEpisode.kind, KIND_LABELS),
             Filter(
                 "state",
                 _l("State"),
@@ -363,14 +358,7 @@ reintegration_supports = declare(
         describe=lambda row, personal: f"{SUPPORT_KINDS.get(row.kind, row.kind)} · {person_name(row.person, personal)}",
         search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.provider}",
         search_is_personal=True,
-        filters=[
-            Filter(
-                "kind",
-                _l("Kind of support"),
-                lambda commune: [(k, str(v)) for k, v in SUPPORT_KINDS.items()],
-                lambda stmt, value, commune, today: stmt.where(ReintegrationSupport.kind == value),
-            )
-        ],
+        filters=[choice_filter("kind", _l("Kind of support"), ReintegrationSupport.kind, SUPPORT_KINDS)],
         default_sort="-given_on",
         cell=lambda row, key, personal, unit: person_link(row, personal, unit) if key == "person" else None,
         prefill=("person_id",),

@@ -2,10 +2,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.registers.rows import RegisterRow, same_commune, tenant_key
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key
 
 MODEL_STATUSES = {"active": _l("Running"), "inactive": _l("Stopped")}
 ACTIVITY_KINDS = {
@@ -42,10 +42,4 @@ class ModelActivity(RegisterRow, db.Model):
     participants: Mapped[int] = mapped_column(default=0)
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    model: Mapped[PreventionModel] = relationship(
-        primaryjoin="and_(ModelActivity.model_id == PreventionModel.id, "
-        "ModelActivity.commune_id == PreventionModel.commune_id)",
-        foreign_keys="[ModelActivity.model_id, ModelActivity.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    model: Mapped[PreventionModel] = same_commune_row("ModelActivity", "model_id", "PreventionModel")

@@ -7,7 +7,7 @@ from portal.prevention.models import ACTIVITY_KINDS, MODEL_STATUSES, ModelActivi
 from portal.registers.access import live_rows
 from portal.registers.display import link
 from portal.registers.registry import declare
-from portal.registers.spec import Column, Filter, Register
+from portal.registers.spec import Column, Register, choice_filter
 from portal.shell.i18n import format_day
 
 prevention_models = declare(
@@ -25,14 +25,7 @@ prevention_models = declare(
         ],
         describe=lambda row, personal: row.name,
         search_text=lambda row: f"{row.name} {row.led_by}",
-        filters=[
-            Filter(
-                "status",
-                _l("Status"),
-                lambda commune: [(k, str(v)) for k, v in MODEL_STATUSES.items()],
-                lambda stmt, value, commune, today: stmt.where(PreventionModel.status == value),
-            )
-        ],
+        filters=[choice_filter("status", _l("Status"), PreventionModel.status, MODEL_STATUSES)],
         default_sort="name",
         choices={"status": MODEL_STATUSES},
         detail_template="prevention/_model_detail.html",
@@ -62,14 +55,7 @@ model_activities = declare(
         ],
         describe=lambda row, personal: f"{row.model.name if row.model else ''} · {format_day(row.held_on)}",
         search_text=lambda row: f"{row.model.name if row.model else ''} {row.notes}",
-        filters=[
-            Filter(
-                "kind",
-                _l("Kind of activity"),
-                lambda commune: [(k, str(v)) for k, v in ACTIVITY_KINDS.items()],
-                lambda stmt, value, commune, today: stmt.where(ModelActivity.kind == value),
-            )
-        ],
+        filters=[choice_filter("kind", _l("Kind of activity"), ModelActivity.kind, ACTIVITY_KINDS)],
         default_sort="-held_on",
         choices={"kind": ACTIVITY_KINDS},
         prefill=("model_id",),

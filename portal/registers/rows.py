@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKeyConstraint, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.auth.models import utcnow
 from portal.tenancy.guard import TenantOwned
@@ -47,4 +47,16 @@ def unique_live(table: str, *columns: str) -> Index:
     where = text("deleted_at IS NULL")
     return Index(
         f"uq_{table}_{'_'.join(columns)}_live", *columns, unique=True, sqlite_where=where, postgresql_where=where
+    )
+
+
+def same_commune_row(this: str, column: str, target: str, **kwargs):
+    """A read-only relationship to the row a same-commune key names (writes go through the id column)."""
+    return relationship(
+        target,
+        primaryjoin=f"and_({this}.{column} == {target}.id, {this}.commune_id == {target}.commune_id)",
+        foreign_keys=f"[{this}.{column}, {this}.commune_id]",
+        viewonly=True,
+        lazy="selectin",
+        **kwargs,
     )

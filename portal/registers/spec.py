@@ -53,3 +53,14 @@ class Register:
     @property
     def param(self) -> str:
         return f"{self.model.__tablename__}_id"
+
+
+def choice_filter(key: str, label, column, choices: dict, *, personal: bool = False) -> Filter:
+    """A filter keeping the rows whose column holds the chosen value."""
+    return Filter(
+        key,
+        label,
+        lambda commune: [(value, str(text)) for value, text in choices.items()],
+        lambda stmt, value, commune, today: stmt.where(column == value),
+        personal=personal,
+    )

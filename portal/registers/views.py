@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal.audit.models import AuditEvent
 from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
@@ -42,18 +43,25 @@ def _references(register: Register) -> dict:
 
 
 def _describer(register: Register, unit, personal: bool):
-    """value(key, stored) -> text: a reference reads as the row it names (looked up in this commune only)."""
+    """value(key, stored) -> text: a reference reads as the row it names (looked up in this commune only,
+    once per row however often the history names it)."""
     references = _references(register)
+    named: dict[tuple[str, int], str] = {}
+
+    def name_of(table: str, row_id: int) -> str:
+        if (table, row_id) not in named:
+            target = by_table(table)
+            row = db.session.scalar(
+                select(target.model).where(target.model.commune_id == unit.id, target.model.id == row_id)
+            )
+            named[(table, row_id)] = target.describe(row, personal) if row is not None else "—"
+        return named[(table, row_id)]
 
     def describe(key, value, history=False):
         if key in references and value not in (None, ""):
             if key in register.personal_fields and not personal:
                 return display.MASK
-            target = by_table(references[key])
-            row = db.session.scalar(
-                select(target.model).where(target.model.commune_id == unit.id, target.model.id == int(value))
-            )
-            return target.describe(row, personal) if row is not None else "—"
+            return name_of(references[key], int(value))
         if history:
             return display.history_value(register, key, value, personal)
         return display.field_value(register, key, value, personal)
@@ -69,15 +77,16 @@ def make_blueprint(register: Register):
     blueprint = unit_blueprint(register.slug, register.model.__module__, url_prefix=f"/{register.slug}")
     param = register.param
 
-    def listing(unit, form=None, editing=None, conflict=None, errors=None):
+    def list_context(unit, args, form=None, editing=None, conflict=None, errors=None) -> dict:
+        """Everything the list page and its fragments show, for the given query-string arguments."""
         personal = _personal(unit)
         can_search = personal or not register.search_is_personal
         usable = [f for f in register.filters if personal or not f.personal]
-        filters = {f.key: request.args.get(f.key, "") for f in usable}
-        sort = request.args.get("sort", "")
-        page = max(request.args.get("page", 1, type=int), 1)
-        show_deleted = request.args.get("deleted") == "1"
-        query = request.args.get("q", "") if can_search else ""
+        filters = {f.key: args.get(f.key, "") for f in usable}
+        sort = args.get("sort", "")
+        page = max(args.get("page", 1, type=int), 1)
+        show_deleted = args.get("deleted") == "1"
+        query = args.get("q", "") if can_search else ""
         stmt = list_statement(register, unit, query=query, filters=filters, sort=sort, deleted=show_deleted)
         rows, total = page_of(stmt, page)
         context = {
@@ -102,6 +111,10 @@ def make_blueprint(register: Register):
             "cell": lambda row, column: display.cell(register, row, column, personal, unit),
             "register_value": lambda reg, name, row: display.field_value(reg, name, getattr(row, name, None), True),
         }
+        return context
+
+    def listing(unit, form=None, editing=None, conflict=None, errors=None):
+        context = list_context(unit, request.args, form, editing, conflict, errors)
         if request.htmx and form is not None:
             return render_template("registers/_editor.html", **context)
         if request.htmx and request.htmx.target == "register-rows":
@@ -111,33 +124,8 @@ def make_blueprint(register: Register):
     def saved(unit, row, message):
         db.session.commit()
         flash(message, "success")
-        if request.htmx:
-            stmt = list_statement(register, unit)
-            rows, total = page_of(stmt, 1)
-            personal = _personal(unit)
-            return render_template(
-                "registers/_saved.html",
-                register=register,
-                unit=unit,
-                rows=rows,
-                total=total,
-                page=1,
-                page_size=50,
-                query="",
-                filters={},
-                sort=register.default_sort,
-                show_deleted=False,
-                personal=personal,
-                can_write=True,
-                form=None,
-                editing=None,
-                conflict=None,
-                errors={},
-                cell=lambda r, c: display.cell(register, r, c, personal, unit),
-                can_search=True,
-                filter_specs=[],
-                register_value=None,
-            )
+        if request.htmx:  # the list as it first opens, refreshed out of band beside an empty editor
+            return render_template("registers/_saved.html", **list_context(unit, MultiDict()))
         return redirect(url_for(f"{register.slug}.show", unit_code=unit.code, **{param: row.id}))
 
     def new_form(unit, formdata=None):

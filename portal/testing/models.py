@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.persons.models import Person
-from portal.registers.rows import RegisterRow, same_commune, tenant_key, unique_live
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, unique_live
 
 # Decree 105/2021 Art. 38(1): the grounds for suspecting illegal drug use.
 GROUNDS = {
@@ -31,16 +31,6 @@ SAMPLES = {"urine": _l("Urine"), "blood": _l("Blood"), "other": _l("Other body s
 RESULTS = {"positive": _l("Positive"), "negative": _l("Negative")}
 
 
-def _person(cls_name: str):
-    return relationship(
-        Person,
-        primaryjoin=f"and_({cls_name}.person_id == Person.id, {cls_name}.commune_id == Person.commune_id)",
-        foreign_keys=f"[{cls_name}.person_id, {cls_name}.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
-
-
 class SuspicionLead(RegisterRow, db.Model):
     __tablename__ = "suspicion_lead"
     __table_args__ = (tenant_key("suspicion_lead"), same_commune("suspicion_lead", "person_id", "person"))
@@ -52,7 +42,16 @@ class SuspicionLead(RegisterRow, db.Model):
     listed_on: Mapped[date] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    person: Mapped[Person] = _person("SuspicionLead")
+    person: Mapped[Person] = same_commune_row("SuspicionLead", "person_id", "Person")
+    # the live tests that answer this suspicion, newest first (loaded for a whole page in one query)
+    tests: Mapped[list["DrugTest"]] = relationship(
+        primaryjoin="and_(DrugTest.lead_id == SuspicionLead.id, DrugTest.commune_id == SuspicionLead.commune_id, "
+        "DrugTest.deleted_at.is_(None))",
+        foreign_keys="[DrugTest.lead_id, DrugTest.commune_id]",
+        viewonly=True,
+        lazy="selectin",
+        order_by="DrugTest.tested_on.desc()",
+    )
 
 
 class DrugTest(RegisterRow, db.Model):
@@ -74,7 +73,7 @@ class DrugTest(RegisterRow, db.Model):
     testing_body: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    person: Mapped[Person] = _person("DrugTest")
+    person: Mapped[Person] = same_commune_row("DrugTest", "person_id", "Person")
 
 
 class MissedCase(RegisterRow, db.Model):
@@ -95,4 +94,4 @@ class MissedCase(RegisterRow, db.Model):
     resolved_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    person: Mapped[Person] = _person("MissedCase")
+    person: Mapped[Person] = same_commune_row("MissedCase", "person_id", "Person")

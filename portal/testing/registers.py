@@ -13,7 +13,7 @@ from portal.persons.registers import person_link, person_name
 from portal.registers.access import live_rows
 from portal.registers.display import link
 from portal.registers.registry import declare
-from portal.registers.spec import Column, Filter, Register
+from portal.registers.spec import Column, Filter, Register, choice_filter
 from portal.shell.i18n import format_day
 from portal.testing.forms import DrugTestForm, MissedCaseForm, SuspicionLeadForm
 from portal.testing.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
@@ -52,10 +52,10 @@ def _lead_cell(row, key, personal, unit):
     if key == "person":
         return person_link(row, personal, unit)
     if key == "tested":
-        test = db.session.scalar(
-            live_rows(DrugTest, unit).where(DrugTest.lead_id == row.id).order_by(DrugTest.tested_on.desc())
-        )
+        test = row.tests[0] if row.tests else None
         if test is not None:
+            if not personal:  # a result is health data
+                return str(_l("Tested on %(day)s", day=format_day(test.tested_on)))
             return str(_l("Tested on %(day)s: %(result)s", day=format_day(test.tested_on), result=RESULTS[test.result]))
         due = row.listed_on + timedelta(days=TEST_DUE_DAYS)
         return str(
@@ -91,12 +91,7 @@ suspicion_leads = declare(
                     _tested(SuspicionLead.id) if value == "yes" else ~_tested(SuspicionLead.id)
                 ),
             ),
-            Filter(
-                "ground",
-                _l("Ground"),
-                lambda commune: [(k, str(v)) for k, v in GROUNDS.items()],
-                lambda stmt, value, commune, today: stmt.where(SuspicionLead.ground == value),
-            ),
+            choice_filter("ground", _l("Ground"), SuspicionLead.ground, GROUNDS),
         ],
         default_sort="-listed_on",
         cell=_lead_cell,
@@ -162,19 +157,8 @@ drug_tests = declare(
         search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.testing_body} {row.substances}",
         search_is_personal=True,
         filters=[
-            Filter(
-                "result",
-                _l("Result"),
-                lambda commune: [(k, str(v)) for k, v in RESULTS.items()],
-                lambda stmt, value, commune, today: stmt.where(DrugTest.result == value),
-                personal=True,
-            ),
-            Filter(
-                "reason",
-                _l("Why tested"),
-                lambda commune: [(k, str(v)) for k, v in TEST_REASONS.items()],
-                lambda stmt, value, commune, today: stmt.where(DrugTest.reason == value),
-            ),
+            choice_filter("result", _l("Result"), DrugTest.result, RESULTS, personal=True),
+            choice_filter("reason", _l("Why tested"), DrugTest.reason, TEST_REASONS),
         ],
         default_sort="-tested_on",
         validate=_validate_test,

@@ -4,10 +4,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.registers.rows import RegisterRow, same_commune, tenant_key, unique_live
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, unique_live
 
 VILLAGE_KINDS = {
     "village": _l("Village (thôn)"),
@@ -40,12 +40,7 @@ class Household(RegisterRow, db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     members: Mapped[int | None] = mapped_column()
 
-    village: Mapped[Village] = relationship(
-        primaryjoin="and_(Household.village_id == Village.id, Household.commune_id == Village.commune_id)",
-        foreign_keys="[Household.village_id, Household.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    village: Mapped[Village] = same_commune_row("Household", "village_id", "Village")
 
 
 class HouseholdCommitment(RegisterRow, db.Model):
@@ -66,13 +61,7 @@ class HouseholdCommitment(RegisterRow, db.Model):
     refused: Mapped[bool] = mapped_column(default=False)
     refusal_reason: Mapped[str] = mapped_column(Text, default="")
 
-    household: Mapped[Household] = relationship(
-        primaryjoin="and_(HouseholdCommitment.household_id == Household.id, "
-        "HouseholdCommitment.commune_id == Household.commune_id)",
-        foreign_keys="[HouseholdCommitment.household_id, HouseholdCommitment.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    household: Mapped[Household] = same_commune_row("HouseholdCommitment", "household_id", "Household")
 
     @property
     def household_code(self) -> str:
@@ -96,10 +85,4 @@ class VillageHeadCommitment(RegisterRow, db.Model):
     head_name: Mapped[str] = mapped_column(String(120))
     conference: Mapped[str] = mapped_column(String(200), default="")
 
-    village: Mapped[Village] = relationship(
-        primaryjoin="and_(VillageHeadCommitment.village_id == Village.id, "
-        "VillageHeadCommitment.commune_id == Village.commune_id)",
-        foreign_keys="[VillageHeadCommitment.village_id, VillageHeadCommitment.commune_id]",
-        viewonly=True,
-        lazy="selectin",
-    )
+    village: Mapped[Village] = same_commune_row("VillageHeadCommitment", "village_id", "Village")

@@ -10,7 +10,7 @@ from portal.registers.access import live_rows
 from portal.registers.actions import copy_form_fields
 from portal.registers.display import initials
 from portal.registers.registry import declare
-from portal.registers.spec import Column, Filter, Register
+from portal.registers.spec import Column, Filter, Register, choice_filter
 from portal.shell.text import fold
 from portal.villages.forms import HouseholdCommitmentForm, HouseholdForm, VillageForm, VillageHeadCommitmentForm
 from portal.villages.models import VILLAGE_KINDS, Household, HouseholdCommitment, Village, VillageHeadCommitment
@@ -72,14 +72,7 @@ villages = declare(
         ],
         describe=lambda row, personal: row.name,
         search_text=lambda row: f"{row.name} {row.head_name}",
-        filters=[
-            Filter(
-                "kind",
-                _l("Kind"),
-                lambda commune: [(k, str(v)) for k, v in VILLAGE_KINDS.items()],
-                lambda stmt, value, commune, today: stmt.where(Village.kind == value),
-            )
-        ],
+        filters=[choice_filter("kind", _l("Kind"), Village.kind, VILLAGE_KINDS)],
         default_sort="name",
         validate=_validate_village,
         choices={"kind": VILLAGE_KINDS},

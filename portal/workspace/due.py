@@ -61,21 +61,19 @@ def due_items(commune, today: date | None = None) -> list[DueItem]:
                 {"status_episode_id": episode.id},
             )
         )
-    treated = exists().where(
-        StatusEpisode.commune_id == commune.id,
-        StatusEpisode.deleted_at.is_(None),
-        StatusEpisode.kind.in_(TREATMENT_OR_CUSTODY),
-        *_running(today),
+    treated = set(
+        db.session.scalars(
+            select(StatusEpisode.person_id).where(
+                StatusEpisode.commune_id == commune.id,
+                StatusEpisode.deleted_at.is_(None),
+                StatusEpisode.kind.in_(TREATMENT_OR_CUSTODY),
+                *_running(today),
+            )
+        )
     )
-    addicts = select(StatusEpisode).where(
-        StatusEpisode.commune_id == commune.id,
-        StatusEpisode.deleted_at.is_(None),
-        StatusEpisode.kind == "addict",
-        *_running(today),
-    )
+    addicts = live_rows(StatusEpisode, commune).where(StatusEpisode.kind == "addict", *_running(today))
     for episode in db.session.scalars(addicts):
-        has_treatment = db.session.scalar(select(treated.where(StatusEpisode.person_id == episode.person_id)))
-        if not has_treatment:
+        if episode.person_id not in treated:
             due = episode.started_on + timedelta(days=TREATMENT_DUE_DAYS)
             items.append(
                 DueItem(

@@ -311,3 +311,10 @@ def test_lists_page_sort_and_filter(app, world, login):
     assert descending.index("Thôn số 54") < descending.index("Thôn số 53")
     groups = client.get(f"/u/{A}/villages/?kind=residential_group").get_data(as_text=True)
     assert "Thôn số 00" not in groups
+
+
+def test_viewers_see_that_a_suspect_was_tested_but_not_the_result(app, world, login):
+    viewer = login("viewer_a").get(f"/u/{A}/suspects/").get_data(as_text=True)
+    assert "Xét nghiệm ngày 03/05/2025" in viewer and "Dương tính" not in viewer
+    officer = login("officer_a").get(f"/u/{A}/suspects/").get_data(as_text=True)
+    assert "Xét nghiệm ngày 03/05/2025: Dương tính" in officer
