@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def configure_extensions(app: Flask) -> None:
+    import portal.criteria.results  # noqa: F401 - its session hooks keep every commune's results current
     from portal.shell.i18n import select_locale
 
     db.init_app(app)
@@ -79,6 +80,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import commands as users_cli
     from portal.accounts.views import accounts
     from portal.auth.views import auth
+    from portal.criteria.cli import commands as metrics_cli
+    from portal.criteria.views import criteria
     from portal.demo.cli import commands as demo_cli
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint, templates
@@ -89,7 +92,20 @@ def register_blueprints(app: Flask) -> None:
     from portal.workspace.views import workspace
 
     load_registers()
-    for blueprint in (shell, templates, auth, root, units, workspace, accounts, tenants_cli, users_cli, demo_cli):
+    for blueprint in (
+        shell,
+        templates,
+        auth,
+        root,
+        units,
+        workspace,
+        criteria,
+        accounts,
+        tenants_cli,
+        users_cli,
+        demo_cli,
+        metrics_cli,
+    ):
         app.register_blueprint(blueprint)
     for register in REGISTERS.values():
         app.register_blueprint(make_blueprint(register))

@@ -7,6 +7,7 @@ from datetime import date
 
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password
+from portal.criteria.results import load_default_criteria
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
 from portal.incidents.models import Incident
@@ -15,6 +16,7 @@ from portal.prevention.models import ModelActivity, PreventionModel
 from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.sync import TENANTS_DIR
 from portal.testing.models import DrugTest, MissedCase, SuspicionLead
 from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
 
@@ -268,5 +270,6 @@ def seed_world() -> World:
                 db.session.flush()
                 made[model] = row
                 world.row_id[(model, key)] = row.id
+        load_default_criteria(units["P"], TENANTS_DIR / "thanh-hoa" / "criteria.json")
         db.session.commit()
     return world

@@ -14,6 +14,7 @@ REGISTERS_READ = "registers.read"
 REGISTERS_READ_PERSONAL = "registers.read_personal"
 REGISTERS_WRITE = "registers.write"
 ACCOUNTS_MANAGE = "accounts.manage"
+CRITERIA_MANAGE = "criteria.manage"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ ROLES: dict[str, Role] = {
             grants=frozenset({"commune_officer", "commune_viewer"}),
         ),
         # Province users follow de-identified aggregates only (domain.md §8): no register access.
-        Role("province_officer", _l("Province officer"), "province", frozenset({UNIT_VIEW})),
+        Role("province_officer", _l("Province officer"), "province", frozenset({UNIT_VIEW, CRITERIA_MANAGE})),
         # The administrator manages accounts and units and reads no register.
         Role(
             "admin",

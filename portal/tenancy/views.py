@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.roles import ACCOUNTS_MANAGE, REGISTERS_READ, UNIT_VIEW
+from portal.auth.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, REGISTERS_READ, UNIT_VIEW
 from portal.tenancy.access import children_of, has_permission, home_units
 from portal.tenancy.routing import requires, unit_blueprint
 
@@ -24,15 +24,21 @@ def index():
 @requires(UNIT_VIEW)
 def home(unit):
     children = children_of(unit) if unit.level != "commune" else []
-    workspace = None
+    workspace, lines, version = None, [], None
     if unit.level == "commune" and has_permission(current_user, unit, REGISTERS_READ):
+        from portal.criteria.scorecard import scorecard
         from portal.workspace.registers import summary
 
         workspace = summary(unit)
+        lines, version = scorecard(unit)
     return render_template(
         f"tenancy/home_{unit.level}.html",
         unit=unit,
         children=children,
         workspace=workspace,
+        lines=lines,
+        version=version,
+        day=None,
+        can_manage_criteria=has_permission(current_user, unit, CRITERIA_MANAGE),
         can_manage_accounts=has_permission(current_user, unit, ACCOUNTS_MANAGE),
     )

@@ -13,6 +13,7 @@ def _real_ids(world, route) -> dict:
         "unit_code": world.unit_code[route.owner_unit],
         "user_id": world.user_id["officer_b"],
         "assignment_id": world.assignment_id["officer_b"],
+        **route.params,
     }
     for param, kind in route.objects.items():
         if kind == "row":

@@ -30,6 +30,7 @@ class UnitRoute:
     # URL parameter -> kind of object it names ("row" of the tenant model, "account", "assignment")
     objects: dict = field(default_factory=dict)
     body: object = None  # a valid form body for the control request: a dict, or a function of the world
+    params: dict = field(default_factory=dict)  # other URL values (not ids of rows)
 
     def body_for(self, world) -> dict:
         return self.body(world) if callable(self.body) else dict(self.body or {})
@@ -203,6 +204,10 @@ def _register_routes() -> dict:
 UNIT_ROUTES = {
     "units.home": UnitRoute("unit.view", ALL_LEVELS, "officer_a", "A"),
     "workspace.due": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
+    "criteria.past": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
+    "criteria.failing": UnitRoute("registers.read", ("commune",), "viewer_a", "A", params={"code": "C4"}),
+    "criteria.index": UnitRoute("criteria.manage", ("province",), "province", "P"),
+    "criteria.publish": UnitRoute("criteria.manage", ("province",), "province", "P", body=lambda w: publish_body()),
     **_register_routes(),
     "accounts.index": UnitRoute("accounts.manage", ("province", "district"), "district_1", "D1"),
     "accounts.create": UnitRoute(
@@ -252,6 +257,23 @@ UNIT_ROUTES = {
     ),
 }
 
+
+def publish_body(**changes) -> dict:
+    """The publish form as the page fills it from version 1, with the given fields changed."""
+    import json
+    from datetime import date
+
+    from portal.tenancy.sync import TENANTS_DIR
+
+    spec = json.loads((TENANTS_DIR / "thanh-hoa" / "criteria.json").read_text(encoding="utf-8"))
+    body = {"count": str(len(spec["criteria"])), "effective_from": date.today().strftime("%d/%m/%Y"), "note": ""}
+    for i, item in enumerate(spec["criteria"]):
+        body.update({f"c-{i}-{k}": str(v) for k, v in item.items()})
+        body[f"c-{i}-active"] = "y"
+    body.update(changes)
+    return body
+
+
 # Where each user holds each permission (unit keys of tests/world.py), written out by hand.
 REACH = {
     "unit.view": {
@@ -282,6 +304,16 @@ REACH = {
         "district_1": set(),
         "district_2": set(),
         "province": set(),
+        "admin": set(),
+    },
+    "criteria.manage": {
+        "officer_a": set(),
+        "viewer_a": set(),
+        "officer_b": set(),
+        "officer_c": set(),
+        "district_1": set(),
+        "district_2": set(),
+        "province": {"P", "D1", "D2", "A", "B", "C"},
         "admin": set(),
     },
     "accounts.manage": {

@@ -45,7 +45,7 @@ def _get_urls(app, world, user):
         for unit_key in UNITS:
             if unit_key not in REACH[route.permission][user] or level_of(unit_key) not in route.levels:
                 continue
-            values = {"unit_code": world.unit_code[unit_key]}
+            values = {"unit_code": world.unit_code[unit_key], **route.params}
             if not route.objects:
                 yield url_for_rule(rule.rule, values)
                 continue

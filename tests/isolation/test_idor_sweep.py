@@ -42,7 +42,7 @@ def _cases(world, endpoint: str, user: str):
     route = UNIT_ROUTES[endpoint]
     for unit_key in UNITS:
         allowed_unit = unit_key in REACH[route.permission][user] and level_of(unit_key) in route.levels
-        values = {"unit_code": world.unit_code[unit_key]}
+        values = {"unit_code": world.unit_code[unit_key], **route.params}
         if not route.objects:
             yield values, allowed_unit
             continue
@@ -88,7 +88,7 @@ def test_out_of_reach_answers_404_and_writes_nothing(app, world, session_for, en
 def _owner_values(app, world, endpoint: str) -> dict:
     """URL values for the route's owner acting on their own unit and objects (restore: a deleted row)."""
     route = UNIT_ROUTES[endpoint]
-    values = {"unit_code": world.unit_code[route.owner_unit]}
+    values = {"unit_code": world.unit_code[route.owner_unit], **route.params}
     for param, kind in route.objects.items():
         if kind == "row":
             model = PARAM_MODEL[param]

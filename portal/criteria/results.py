@@ -1,0 +1,143 @@
+"""Keeping each commune's results current.
+
+Every transaction that writes a register row recomputes, before it commits, the results of the
+criteria whose metric reads that register, for that commune: a number on a page is never older than
+the last write. `metrics refresh` recomputes everything for date-driven changes (a term ending, a new
+year), and `metrics rebuild` recomputes from nothing."""
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm import Session
+
+from portal.criteria.metrics import METRICS, measure
+from portal.criteria.models import CommuneResult, CriteriaVersion, Criterion, MonthlySnapshot
+from portal.extensions import db
+from portal.tenancy.guard import TenantOwned
+from portal.tenancy.models import AdminUnit
+
+TOUCHED = "portal.touched_communes"  # commune id -> tables written in this transaction
+KEEP_CURRENT = True  # the write benchmark switches it off to measure its cost
+
+
+def version_in_force(day: date | None = None, session=None) -> CriteriaVersion | None:
+    day = day or date.today()
+    return (session or db.session).scalar(
+        select(CriteriaVersion)
+        .where(CriteriaVersion.effective_from <= day)
+        .order_by(CriteriaVersion.effective_from.desc(), CriteriaVersion.number.desc())
+        .limit(1)
+    )
+
+
+def evaluate(criteria, commune_id: int, day: date, session=None) -> list:
+    """[(criterion, measure, passed)] computed from the registers now, for any day."""
+    out = []
+    for criterion in criteria:
+        result = measure(METRICS[criterion.metric], commune_id, day, session)
+        out.append((criterion, result, criterion.passes(result.value)))
+    return out
+
+
+def store(commune_id: int, criteria, day: date, session=None) -> None:
+    session = session or db.session
+    now = datetime.now(UTC)
+    for criterion, result, passed in evaluate(criteria, commune_id, day, session):
+        row = session.get(CommuneResult, (commune_id, criterion.id))
+        if row is None:
+            row = CommuneResult(commune_id=commune_id, criterion_id=criterion.id)
+            session.add(row)
+        row.numerator, row.denominator, row.value = result.numerator, result.denominator, result.value
+        row.passed, row.as_of, row.computed_at = passed, day, now
+
+
+def refresh_commune(commune_id: int, day: date | None = None) -> None:
+    version = version_in_force(day)
+    if version is not None:
+        store(commune_id, version.criteria, day or date.today())
+
+
+def refresh_all(day: date | None = None) -> int:
+    communes = db.session.scalars(select(AdminUnit.id).where(AdminUnit.level == "commune")).all()
+    for commune_id in communes:
+        refresh_commune(commune_id, day)
+    return len(communes)
+
+
+def rebuild(day: date | None = None) -> int:
+    db.session.execute(delete(CommuneResult))
+    return refresh_all(day)
+
+
+def snapshot_month(month: date, day: date | None = None) -> int:
+    """Record every commune's current results for the month once (taking it again changes nothing)."""
+    version = version_in_force(day)
+    if version is None:
+        return 0
+    taken = set(db.session.scalars(select(MonthlySnapshot.commune_id).where(MonthlySnapshot.month == month)))
+    codes = {c.id: c.code for c in version.criteria}
+    count = 0
+    for result in db.session.scalars(select(CommuneResult).where(CommuneResult.criterion_id.in_(codes))):
+        if result.commune_id in taken:
+            continue
+        db.session.add(
+            MonthlySnapshot(
+                commune_id=result.commune_id,
+                month=month,
+                version_id=version.id,
+                criterion_code=codes[result.criterion_id],
+                numerator=result.numerator,
+                denominator=result.denominator,
+                value=result.value,
+                passed=result.passed,
+            )
+        )
+        count += 1
+    return count
+
+
+def load_default_criteria(province: AdminUnit, path: Path) -> CriteriaVersion | None:
+    """Version 1 of the province's criteria from tenants/<province>/criteria.json, unless one exists."""
+    if db.session.scalar(select(CriteriaVersion.id).where(CriteriaVersion.province_id == province.id).limit(1)):
+        return None
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    version = CriteriaVersion(
+        province_id=province.id, number=1, note=spec["note"], effective_from=date.fromisoformat(spec["effective_from"])
+    )
+    for position, item in enumerate(spec["criteria"]):
+        if item["metric"] not in METRICS:
+            raise ValueError(f"criterion {item['code']}: unknown metric {item['metric']}")
+        version.criteria.append(Criterion(position=position, **item))
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_written_communes(session, flush_context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, TenantOwned):
+            session.info.setdefault(TOUCHED, {}).setdefault(obj.commune_id, set()).add(obj.__tablename__)
+
+
+@event.listens_for(Session, "before_commit")
+def _keep_results_current(session) -> None:
+    session.flush()
+    touched = session.info.pop(TOUCHED, None)
+    if not touched or not KEEP_CURRENT:
+        return
+    version = version_in_force(session=session)
+    if version is None:
+        return
+    today = date.today()
+    for commune_id, tables in touched.items():
+        criteria = [c for c in version.criteria if METRICS[c.metric].tables & tables]
+        if criteria:
+            store(commune_id, criteria, today, session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_written_communes(session) -> None:
+    session.info.pop(TOUCHED, None)
