@@ -33,7 +33,7 @@ run: setup-db
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check portal tests
+	$(BIN)/ruff check portal tests bench
 
 # Chromium for the browser tests, from Debian's packages (needs root; skipped with a message otherwise).
 browser-deps:

@@ -19,6 +19,7 @@ from portal.tenancy.guard import TenantOwned
 from portal.tenancy.models import AdminUnit
 
 TOUCHED = "portal.touched_communes"  # commune id -> tables written in this transaction
+READ_BY_METRICS = frozenset().union(*(m.tables for m in METRICS.values()))
 KEEP_CURRENT = True  # the write benchmark switches it off to measure its cost
 
 
@@ -126,7 +127,7 @@ def _remember_written_communes(session, flush_context) -> None:
 def _keep_results_current(session) -> None:
     session.flush()
     touched = session.info.pop(TOUCHED, None)
-    if not touched or not KEEP_CURRENT:
+    if not touched or not KEEP_CURRENT or not any(tables & READ_BY_METRICS for tables in touched.values()):
         return
     version = version_in_force(session=session)
     if version is None:
