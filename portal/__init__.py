@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.demo.cli import commands as demo_cli
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint, templates
+    from portal.rollups.views import templates as rollup_templates
     from portal.shell.views import shell
     from portal.tenancy.cli import commands as tenants_cli
     from portal.tenancy.views import root, units
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         shell,
         templates,
+        rollup_templates,
         auth,
         root,
         units,

@@ -4,7 +4,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, REGISTERS_READ, UNIT_VIEW
-from portal.tenancy.access import children_of, has_permission, home_units
+from portal.rollups.views import district_page, province_page
+from portal.tenancy.access import has_permission, home_units
 from portal.tenancy.routing import requires, unit_blueprint
 
 root = Blueprint("root", __name__)
@@ -23,18 +24,22 @@ def index():
 @units.get("/")
 @requires(UNIT_VIEW)
 def home(unit):
-    children = children_of(unit) if unit.level != "commune" else []
+    if unit.level == "district":
+        return district_page(unit)
+    if unit.level == "province":
+        return province_page(unit)
+
     workspace, lines, version = None, [], None
-    if unit.level == "commune" and has_permission(current_user, unit, REGISTERS_READ):
-        from portal.criteria.scorecard import scorecard
+    from portal.criteria.scorecard import scorecard
+
+    lines, version = scorecard(unit)  # counts only: every role that sees the commune sees its scorecard
+    if has_permission(current_user, unit, REGISTERS_READ):
         from portal.workspace.registers import summary
 
         workspace = summary(unit)
-        lines, version = scorecard(unit)
     return render_template(
         f"tenancy/home_{unit.level}.html",
         unit=unit,
-        children=children,
         workspace=workspace,
         lines=lines,
         version=version,

@@ -68,7 +68,7 @@ def test_commune_officer_day_starts_in_the_workspace_switches_language_and_logs_
 def test_district_officer_gets_the_404_page_for_a_foreign_commune(page, checks, base_url):
     _log_in(page, checks, base_url, "district_1")
     expect(page).to_have_url(base_url + "/u/389/")
-    expect(page.get_by_role("cell", name="Xã Quang Trung")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Xã Quang Trung")).to_be_visible()
     checks.accessible()
     response = page.goto(base_url + "/u/15133/")  # Cẩm Thành, in another district
     assert response.status == 404

@@ -1,0 +1,126 @@
+"""Roll-ups of the kept per-commune results."""
+
+from dataclasses import dataclass, field
+
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from portal.criteria.models import CommuneResult, Criterion
+from portal.criteria.results import version_in_force
+from portal.extensions import db
+from portal.tenancy.models import AdminUnit
+
+
+@dataclass
+class CommuneRow:
+    unit: AdminUnit
+    cells: dict = field(default_factory=dict)  # criterion code -> CommuneResult (absent: not computed yet)
+
+    @property
+    def computed(self) -> bool:
+        return bool(self.cells)
+
+    @property
+    def failing(self) -> int:
+        return sum(1 for r in self.cells.values() if not r.passed)
+
+    @property
+    def meets_all(self) -> bool:
+        return self.computed and self.failing == 0
+
+
+def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRow]:
+    """Every commune below the unit with its results: two queries, whatever the number of communes."""
+    communes = db.session.scalars(
+        select(AdminUnit)
+        .where(AdminUnit.level == "commune", AdminUnit.path.startswith(parent.path), AdminUnit.valid_to.is_(None))
+        .order_by(AdminUnit.code)
+    ).all()
+    rows = {c.id: CommuneRow(c) for c in communes}
+    codes = {c.id: c.code for c in criteria}
+    if codes:
+        for result in db.session.scalars(select(CommuneResult).where(CommuneResult.criterion_id.in_(codes))):
+            if result.commune_id in rows:
+                rows[result.commune_id].cells[codes[result.criterion_id]] = result
+    return list(rows.values())
+
+
+@dataclass
+class Totals:
+    communes: int = 0
+    computed: int = 0
+    meeting_all: int = 0
+    passing: dict = field(default_factory=dict)  # criterion code -> communes meeting it
+
+    def add(self, row: CommuneRow) -> None:
+        self.communes += 1
+        self.computed += row.computed
+        self.meeting_all += row.meets_all
+        for code, result in row.cells.items():
+            self.passing[code] = self.passing.get(code, 0) + int(result.passed)
+
+    def merge(self, other: "Totals") -> None:
+        self.communes += other.communes
+        self.computed += other.computed
+        self.meeting_all += other.meeting_all
+        for code, n in other.passing.items():
+            self.passing[code] = self.passing.get(code, 0) + n
+
+    @property
+    def share(self) -> float:
+        return self.meeting_all / self.communes if self.communes else 0.0
+
+
+def district_view(district: AdminUnit):
+    version = version_in_force()
+    criteria = version.criteria if version else []
+    rows = commune_rows(district, criteria)
+    totals = Totals()
+    for row in rows:
+        totals.add(row)
+    return version, criteria, rows, totals
+
+
+def province_view(province: AdminUnit):
+    """Per district: its totals, made from its communes; the province's totals, made from its districts."""
+    version = version_in_force()
+    criteria = version.criteria if version else []
+    districts = db.session.scalars(
+        select(AdminUnit).where(AdminUnit.parent_id == province.id).order_by(AdminUnit.code)
+    ).all()
+    by_district = {d.id: Totals() for d in districts}
+    for row in commune_rows(province, criteria):
+        by_district[row.unit.parent_id].add(row)
+    total = Totals()
+    for totals in by_district.values():
+        total.merge(totals)
+    return version, criteria, [(d, by_district[d.id]) for d in districts], total
+
+
+def label(criterion: Criterion) -> str:
+    return criterion.label(str(get_locale()))
+
+
+def sorted_and_filtered(rows: list[CommuneRow], criteria, args) -> tuple[list[CommuneRow], str, str]:
+    """The district matrix as asked: `fails=<code>` or `fails=any|none|uncomputed`, `sort=name|failing|<code>`."""
+    codes = {c.code for c in criteria}
+    fails = args.get("fails", "")
+    if fails in codes:
+        rows = [r for r in rows if fails in r.cells and not r.cells[fails].passed]
+    elif fails == "any":
+        rows = [r for r in rows if r.failing]
+    elif fails == "none":
+        rows = [r for r in rows if r.meets_all]
+    elif fails == "uncomputed":
+        rows = [r for r in rows if not r.computed]
+    else:
+        fails = ""
+    sort = args.get("sort", "failing")
+    if sort in codes:
+        rows = sorted(rows, key=lambda r: (r.cells[sort].value if sort in r.cells else float("inf"), r.unit.code))
+    elif sort == "name":
+        rows = sorted(rows, key=lambda r: r.unit.name)
+    else:
+        sort = "failing"  # the ranking: communes meeting all first, then by how many criteria fail
+        rows = sorted(rows, key=lambda r: (not r.computed, r.failing, r.unit.code))
+    return rows, sort, fails

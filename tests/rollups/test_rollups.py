@@ -1,0 +1,103 @@
+"""District and province views: totals add up, and the cost grows with communes, not records."""
+
+import random
+
+from sqlalchemy import event, select
+
+from portal.criteria.models import CommuneResult
+from portal.criteria.results import refresh_all, version_in_force
+from portal.extensions import db
+from portal.rollups.results import district_view, province_view
+from portal.tenancy.guard import system_scope
+from portal.tenancy.models import AdminUnit
+
+
+def _random_results(seed: int) -> None:
+    rng = random.Random(seed)
+    for result in db.session.scalars(select(CommuneResult)):
+        result.passed = rng.random() < 0.6
+
+
+def _add_communes(parent: AdminUnit, count: int, start: int) -> None:
+    for n in range(count):
+        code = f"9{start + n:04d}"
+        db.session.add(
+            AdminUnit(
+                code=code,
+                name=f"Xã Thử {code}",
+                kind="commune",
+                level="commune",
+                parent_id=parent.id,
+                path=f"{parent.path}{code}/",
+            )
+        )
+    db.session.flush()
+
+
+def test_a_districts_totals_are_the_sum_of_its_communes_and_the_province_of_its_districts(app, world):
+    with app.app_context(), system_scope(db.session):
+        province = db.session.get(AdminUnit, world.unit_id["P"])
+        _add_communes(db.session.get(AdminUnit, world.unit_id["D1"]), 7, 0)
+        _add_communes(db.session.get(AdminUnit, world.unit_id["D2"]), 5, 100)
+        refresh_all()
+        for seed in range(5):
+            _random_results(seed)
+            db.session.flush()
+            _version, criteria, districts, total = province_view(province)
+            assert total.communes == 15
+            for district, totals in districts:
+                _v, _c, rows, own = district_view(district)
+                assert own.communes == len(rows) == totals.communes
+                assert own.meeting_all == sum(r.meets_all for r in rows) == totals.meeting_all
+                for c in criteria:
+                    assert own.passing.get(c.code, 0) == sum(
+                        1 for r in rows if c.code in r.cells and r.cells[c.code].passed
+                    )
+            assert total.meeting_all == sum(t.meeting_all for _d, t in districts)
+            assert total.passing == {c.code: sum(t.passing.get(c.code, 0) for _d, t in districts) for c in criteria}
+        db.session.rollback()
+
+
+def _statements(app, client, url) -> int:
+    count = 0
+
+    def counter(*args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_roll_up_pages_run_the_same_number_of_queries_for_ten_times_the_communes(app, world, login):
+    province, district = login("province"), login("district_1")
+    with app.app_context(), system_scope(db.session):
+        refresh_all()
+        db.session.commit()
+    small = (_statements(app, province, "/u/38/"), _statements(app, district, "/u/389/"))
+    with app.app_context(), system_scope(db.session):
+        _add_communes(db.session.get(AdminUnit, world.unit_id["D1"]), 25, 0)
+        refresh_all()
+        db.session.commit()
+    large = (_statements(app, province, "/u/38/"), _statements(app, district, "/u/389/"))
+    assert large == small
+
+
+def test_the_district_matrix_filters_sorts_and_ranks(app, world, login):
+    client = login("district_1")
+    with app.app_context(), system_scope(db.session):
+        refresh_all()
+        db.session.commit()
+        assert version_in_force() is not None
+    page = client.get("/u/389/").get_data(as_text=True)
+    assert "Xã Quang Trung" in page and "Xã Vân Am" in page and "Xã Cẩm Thành" not in page
+    assert "✗" in page  # a symbol besides the colour
+    failing_c4 = client.get("/u/389/?fails=C4").get_data(as_text=True)
+    assert "Xã Quang Trung" in failing_c4  # its household signed for 2025 only
+    none = client.get("/u/389/?fails=none").get_data(as_text=True)
+    assert "Xã Quang Trung" not in none.split('id="district-matrix"')[1]
