@@ -11,13 +11,12 @@ from sqlalchemy import and_, case, exists, false, func, not_, or_, select
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
 from portal.incidents.models import Incident
-from portal.persons.legal_terms import KINDS
+from portal.persons.legal_terms import TREATED_OR_IN_CUSTODY
 from portal.persons.models import Person, StatusEpisode
 from portal.prevention.models import ModelActivity, PreventionModel
 from portal.testing.models import DrugTest, MissedCase, SuspicionLead
 from portal.villages.models import Household, HouseholdCommitment
 
-TREATMENT = sorted(k for k, rule in KINDS.items() if rule.treatment)
 AWAY = ("rehab_facility", "rehab_compulsory", "prison")  # not living in the community
 
 
@@ -74,7 +73,7 @@ METRICS: dict[str, Metric] = {
             "persons",
             _l("addicts"),
             lambda commune_id, day: [Person.commune_id == commune_id, _live(Person), _person_has(["addict"], day)],
-            lambda day: or_(_person_has(TREATMENT, day), _person_has(["prison"], day)),
+            lambda day: _person_has(sorted(TREATED_OR_IN_CUSTODY), day),
             "share",
             frozenset({"person", "status_episode"}),
         ),

@@ -61,9 +61,11 @@ def refresh_commune(commune_id: int, day: date | None = None) -> None:
 
 
 def refresh_all(day: date | None = None) -> int:
+    version = version_in_force(day)
     communes = db.session.scalars(select(AdminUnit.id).where(AdminUnit.level == "commune")).all()
-    for commune_id in communes:
-        refresh_commune(commune_id, day)
+    if version is not None:
+        for commune_id in communes:
+            store(commune_id, version.criteria, day or date.today())
     return len(communes)
 
 

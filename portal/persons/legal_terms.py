@@ -34,6 +34,9 @@ KINDS: dict[str, Kind] = {
 }
 KIND_LABELS = {k: v.label for k, v in KINDS.items()}
 
+# An addict who is in one of these is treated, or held where treatment follows (C1, the due list).
+TREATED_OR_IN_CUSTODY = frozenset(k for k, rule in KINDS.items() if rule.treatment) | {"prison"}
+
 # Pairs that cannot run at the same time even though one of them is not exclusive.
 INCOMPATIBLE = {frozenset({"addict", "user_managed"}), frozenset({"released_offender", "prison"})}
 

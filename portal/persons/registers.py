@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_
 
 from portal.extensions import db
 from portal.persons.cccd import cccd_problems, normalise
@@ -15,6 +15,7 @@ from portal.persons.legal_terms import (
     KIND_LABELS,
     KINDS,
     POST_REHAB_AFTER,
+    TREATED_OR_IN_CUSTODY,
     TREATMENT_DUE_DAYS,
     allowed_terms,
     conflicts,
@@ -135,7 +136,7 @@ def next_due(person: Person, today: date) -> list[tuple[str, date, bool]]:
                 )
             )
     open_kinds = {e.kind for e in person.open_episodes(today)}
-    if "addict" in open_kinds and not any(KINDS[k].treatment or k == "prison" for k in open_kinds):
+    if "addict" in open_kinds and not open_kinds & TREATED_OR_IN_CUSTODY:
         addict = next(e for e in person.open_episodes(today) if e.kind == "addict")
         due = addict.started_on + timedelta(days=TREATMENT_DUE_DAYS)
         items.append((str(_l("Register for rehab or methadone treatment")), due, due <= today))
@@ -365,9 +366,3 @@ reintegration_supports = declare(
         choices={"kind": SUPPORT_KINDS},
     )
 )
-
-
-def count_persons(commune) -> int:
-    return db.session.scalar(
-        select(func.count(Person.id)).where(Person.commune_id == commune.id, Person.deleted_at.is_(None))
-    )

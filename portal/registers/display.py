@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.registers.spec import Column, Register
-from portal.shell.i18n import format_day, format_moment, format_number
+from portal.shell.i18n import format_audit_value, format_day, format_moment, format_number
 
 MASK = "•••"
 
@@ -66,8 +66,6 @@ def link(href: str, text: str) -> Markup:
 
 def history_value(register: Register, key: str, value, personal: bool) -> str:
     """A value as the audit stored it (JSON: dates as ISO text)."""
-    from portal.shell.i18n import format_audit_value
-
     if key in register.personal_fields and not personal:
         return masked(key, value)
     choices = register.choices.get(key)

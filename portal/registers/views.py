@@ -15,7 +15,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
 from portal.extensions import db
 from portal.registers import actions, display
-from portal.registers.access import get_row, list_statement, page_of
+from portal.registers.access import PAGE_SIZE, get_row, list_statement, page_of
 from portal.registers.fields import RowSelectField
 from portal.registers.registry import by_table, load_row_choices
 from portal.registers.spec import Register
@@ -95,7 +95,7 @@ def make_blueprint(register: Register):
             "rows": rows,
             "total": total,
             "page": page,
-            "page_size": 50,
+            "page_size": PAGE_SIZE,
             "query": query,
             "can_search": can_search,
             "filters": filters,

@@ -39,9 +39,10 @@ def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRo
     rows = {c.id: CommuneRow(c) for c in communes}
     codes = {c.id: c.code for c in criteria}
     if codes:
-        for result in db.session.scalars(select(CommuneResult).where(CommuneResult.criterion_id.in_(codes))):
-            if result.commune_id in rows:
-                rows[result.commune_id].cells[codes[result.criterion_id]] = result
+        for result in db.session.scalars(
+            select(CommuneResult).where(CommuneResult.criterion_id.in_(codes), CommuneResult.commune_id.in_(list(rows)))
+        ):
+            rows[result.commune_id].cells[codes[result.criterion_id]] = result
     return list(rows.values())
 
 

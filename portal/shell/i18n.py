@@ -61,7 +61,6 @@ def format_audit_value(value, key: str = "") -> str:
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters["audit_value"] = format_audit_value
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["number"] = format_number

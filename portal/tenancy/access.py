@@ -1,7 +1,7 @@
 """Layer 1 of isolation: which units a user reaches, and with which permissions."""
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.auth.roles import ROLES
 from portal.extensions import db
@@ -44,20 +44,3 @@ def home_units(user) -> list[AdminUnit]:
     """The units the user's roles are granted on, widest first."""
     units = {a.unit.id: a.unit for a in user.assignments}
     return sorted(units.values(), key=lambda u: (_LEVEL_ORDER[u.level], u.code))
-
-
-def children_of(unit: AdminUnit) -> list[tuple[AdminUnit, int]]:
-    """The unit's children, each with the number of communes below it."""
-    children = db.session.scalars(
-        select(AdminUnit).where(AdminUnit.parent_id == unit.id).order_by(AdminUnit.code)
-    ).all()
-    if unit.level != "province":
-        return [(child, 1) for child in children]
-    counts = dict(
-        db.session.execute(
-            select(AdminUnit.parent_id, func.count(AdminUnit.id))
-            .where(AdminUnit.level == "commune", AdminUnit.path.startswith(unit.path))
-            .group_by(AdminUnit.parent_id)
-        ).all()
-    )
-    return [(child, counts.get(child.id, 0)) for child in children]

@@ -1,6 +1,5 @@
 """The registers of villages, households and commitments, declared for the generic register pages."""
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
@@ -283,7 +282,3 @@ village_head_commitments = declare(
         cell=lambda row, key, personal, unit: (row.village.name if row.village else "—") if key == "village" else None,
     )
 )
-
-
-def current_campaign(today: date | None = None) -> str:
-    return str((today or date.today()).year)

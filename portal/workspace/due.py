@@ -12,7 +12,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
 from portal.extensions import db
-from portal.persons.legal_terms import ENDING_SOON_DAYS, KIND_LABELS, KINDS, TEST_DUE_DAYS, TREATMENT_DUE_DAYS
+from portal.persons.legal_terms import (
+    ENDING_SOON_DAYS,
+    KIND_LABELS,
+    TEST_DUE_DAYS,
+    TREATED_OR_IN_CUSTODY,
+    TREATMENT_DUE_DAYS,
+)
 from portal.persons.models import Person, StatusEpisode
 from portal.registers.access import live_rows
 from portal.testing.models import DrugTest, MissedCase, SuspicionLead
@@ -23,7 +29,6 @@ DUE_KINDS = {
     "not_tested": _l("Suspect not tested"),
     "missed_case": _l("Missed case"),
 }
-TREATMENT_OR_CUSTODY = sorted(k for k, rule in KINDS.items() if rule.treatment or k == "prison")
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ def due_items(commune, today: date | None = None) -> list[DueItem]:
             select(StatusEpisode.person_id).where(
                 StatusEpisode.commune_id == commune.id,
                 StatusEpisode.deleted_at.is_(None),
-                StatusEpisode.kind.in_(TREATMENT_OR_CUSTODY),
+                StatusEpisode.kind.in_(sorted(TREATED_OR_IN_CUSTODY)),
                 *_running(today),
             )
         )
