@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.criteria.cli import commands as metrics_cli
     from portal.criteria.views import criteria
     from portal.demo.cli import commands as demo_cli
+    from portal.recognition.views import inbox_pages, recognition
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint, templates
     from portal.rollups.views import templates as rollup_templates
@@ -102,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
         units,
         workspace,
         criteria,
+        recognition,
+        inbox_pages,
         accounts,
         tenants_cli,
         users_cli,

@@ -38,6 +38,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_WINDOW_MINUTES": int(os.environ.get("LOGIN_WINDOW_MINUTES", "15")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "ACCOUNT_SHEET_MAX_ROWS": 5000,
+        # Dossier scans: outside the web root, under names the server makes.
+        "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR", os.path.join(instance_path, "attachments")),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(4 * 1024 * 1024))),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations"),

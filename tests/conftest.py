@@ -54,8 +54,15 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _migrated_app(database_url):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+def _migrated_app(database_url, tmp_path_factory):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "ATTACHMENTS_DIR": str(tmp_path_factory.mktemp("attachments")),
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     yield app

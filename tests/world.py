@@ -2,8 +2,12 @@
 tenant-owned row of every register in every commune, each carrying a canary string unique to its
 commune. Every isolation test reads this one description of who should reach what."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+
+from flask import current_app
 
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password
@@ -13,6 +17,8 @@ from portal.hotspots.models import Hotspot
 from portal.incidents.models import Incident
 from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
 from portal.prevention.models import ModelActivity, PreventionModel
+from portal.recognition.models import APPROVED, RECOGNISED, Attachment, Dossier, DossierEvent, DossierSubmission
+from portal.recognition.snapshot import freeze
 from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
@@ -60,6 +66,8 @@ class World:
     user_id: dict[str, int] = field(default_factory=dict)
     assignment_id: dict[str, int] = field(default_factory=dict)
     row_id: dict[tuple[type, str], int] = field(default_factory=dict)  # (model, commune key) -> id
+    dossier_id: dict[str, int] = field(default_factory=dict)  # commune key -> its recognised dossier
+    attachment_id: dict[str, int] = field(default_factory=dict)  # commune key -> that dossier's file
 
     def unit_key(self, unit_id: int) -> str:
         return next(k for k, v in self.unit_id.items() if v == unit_id)
@@ -271,5 +279,42 @@ def seed_world() -> World:
                 made[model] = row
                 world.row_id[(model, key)] = row.id
         load_default_criteria(units["P"], TENANTS_DIR / "thanh-hoa" / "criteria.json")
+        db.session.flush()
+        for key in COMMUNES:
+            dossier, attachment = recognised_dossier(units[key], world.user_id["province"], canary("dossier-" + key))
+            world.dossier_id[key], world.attachment_id[key] = dossier.id, attachment.id
         db.session.commit()
     return world
+
+
+def recognised_dossier(commune, decided_by: int, comments: str):
+    """A dossier of the commune already through every stage, with one submission and one attached scan."""
+    dossier = Dossier(
+        commune_id=commune.id, commune=commune, period="2025", state=RECOGNISED, round=1, comments=comments
+    )
+    db.session.add(dossier)
+    db.session.flush()
+    data = b"%PDF-1.4 " + comments.encode()
+    stored = f"world-{commune.code}-{dossier.id}.pdf"
+    (Path(current_app.config["ATTACHMENTS_DIR"]) / stored).write_bytes(data)
+    attachment = Attachment(
+        dossier_id=dossier.id,
+        stored_name=stored,
+        original_name=f"bien-ban-{comments}.pdf",
+        content_type="application/pdf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    submission = DossierSubmission(
+        dossier_id=dossier.id, round=1, snapshot=freeze(dossier, [attachment], date(2025, 11, 20))
+    )
+    db.session.add(submission)
+    db.session.flush()
+    dossier.decided_submission_id = submission.id
+    dossier.decision_number, dossier.decision_on = f"{commune.code}/QĐ-UBND", date(2025, 12, 1)
+    dossier.valid_until, dossier.decided_by_id = date(2028, 12, 1), decided_by
+    db.session.add(DossierEvent(dossier_id=dossier.id, action="recognise", from_state=APPROVED, to_state=RECOGNISED))
+    db.session.flush()
+    return dossier, attachment

@@ -15,6 +15,9 @@ REGISTERS_READ_PERSONAL = "registers.read_personal"
 REGISTERS_WRITE = "registers.write"
 ACCOUNTS_MANAGE = "accounts.manage"
 CRITERIA_MANAGE = "criteria.manage"
+RECOGNITION_PREPARE = "recognition.prepare"  # the commune's self-assessment
+RECOGNITION_APPRAISE = "recognition.appraise"  # the district's appraisal
+RECOGNITION_DECIDE = "recognition.decide"  # the province's decision and revocation
 
 
 @dataclass(frozen=True)
@@ -33,18 +36,23 @@ ROLES: dict[str, Role] = {
             "commune_officer",
             _l("Commune officer"),
             "commune",
-            frozenset({UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE}),
+            frozenset({UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE, RECOGNITION_PREPARE}),
         ),
         Role("commune_viewer", _l("Commune viewer"), "commune", frozenset({UNIT_VIEW, REGISTERS_READ})),
         Role(
             "district_officer",
             _l("District officer"),
             "district",
-            frozenset({UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSONAL, ACCOUNTS_MANAGE}),
+            frozenset({UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSONAL, ACCOUNTS_MANAGE, RECOGNITION_APPRAISE}),
             grants=frozenset({"commune_officer", "commune_viewer"}),
         ),
         # Province users follow de-identified aggregates only (domain.md §8): no register access.
-        Role("province_officer", _l("Province officer"), "province", frozenset({UNIT_VIEW, CRITERIA_MANAGE})),
+        Role(
+            "province_officer",
+            _l("Province officer"),
+            "province",
+            frozenset({UNIT_VIEW, CRITERIA_MANAGE, RECOGNITION_DECIDE}),
+        ),
         # The administrator manages accounts and units and reads no register.
         Role(
             "admin",

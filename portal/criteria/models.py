@@ -76,6 +76,8 @@ class CommuneResult(db.Model):
     passed: Mapped[bool] = mapped_column()
     as_of: Mapped[date] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The day this criterion went from met to not met (None while met): the date a breach began.
+    failing_since: Mapped[date | None] = mapped_column(Date)
 
 
 class MonthlySnapshot(db.Model):

@@ -51,6 +51,10 @@ def store(commune_id: int, criteria, day: date, session=None) -> None:
             row = CommuneResult(commune_id=commune_id, criterion_id=criterion.id)
             session.add(row)
         row.numerator, row.denominator, row.value = result.numerator, result.denominator, result.value
+        if passed:
+            row.failing_since = None
+        elif row.passed is not False or row.failing_since is None:
+            row.failing_since = day  # it breaks now (or was never kept before)
         row.passed, row.as_of, row.computed_at = passed, day, now
 
 

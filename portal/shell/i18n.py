@@ -33,6 +33,15 @@ def format_day(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def parse_day(text: str | None) -> date | None:
+    """dd/mm/yyyy (or dd-mm-yyyy) typed by a user; None when empty or not a real date."""
+    text = (text or "").strip().replace("-", "/")
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date() if text else None
+    except ValueError:
+        return None
+
+
 def format_moment(value: datetime | None) -> str:
     if value is None:
         return ""

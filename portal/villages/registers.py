@@ -1,6 +1,5 @@
 """The registers of villages, households and commitments, declared for the generic register pages."""
 
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 

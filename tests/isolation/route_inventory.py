@@ -16,7 +16,7 @@ PUBLIC = "public"  # anyone, logged in or not
 ANY_USER = "any user"  # any logged-in user; touches only their own account
 
 PUBLIC_ROUTES = {"static", "healthz", "auth.login", "auth.language"}
-ANY_USER_ROUTES = {"root.index", "auth.logout", "auth.password"}
+ANY_USER_ROUTES = {"root.index", "auth.logout", "auth.password", "inbox.inbox"}
 
 ALL_LEVELS = ("province", "district", "commune")
 
@@ -31,6 +31,7 @@ class UnitRoute:
     objects: dict = field(default_factory=dict)
     body: object = None  # a valid form body for the control request: a dict, or a function of the world
     params: dict = field(default_factory=dict)  # other URL values (not ids of rows)
+    prepare: object = None  # a function of the world run before the owner's control request (e.g. a state)
 
     def body_for(self, world) -> dict:
         return self.body(world) if callable(self.body) else dict(self.body or {})
@@ -201,12 +202,101 @@ def _register_routes() -> dict:
     return routes
 
 
+CRITERIA_CODES = ("C1", "C1b", "C2", "C3a", "C3b", "C4", "C5", "H1", "H2")  # tenants/thanh-hoa/criteria.json
+
+
+def _dossier_in(state: str):
+    """prepare: the owner's dossier (commune A's) put in the state the transition starts from."""
+
+    def prepare(world):
+        from portal.extensions import db
+        from portal.recognition.models import Dossier
+
+        db_dossier = db.session.get(Dossier, world.dossier_id["A"])
+        db_dossier.state = state
+
+    return prepare
+
+
+def _recognition_routes() -> dict:
+    dossier, attachment = {"dossier_id": "dossier"}, {"attachment_id": "attachment"}
+    decision = {"decision_number": "12/QĐ-UBND", "decision_on": "01/02/2026", "valid_until": "01/02/2029"}
+    return {
+        "recognition.index": UnitRoute("unit.view", ALL_LEVELS, "district_1", "D1"),
+        "recognition.start": UnitRoute(
+            "recognition.prepare",
+            ("commune",),
+            "officer_a",
+            "A",
+            body={"period": "2026"},
+        ),
+        "recognition.show": UnitRoute("unit.view", ("commune",), "province", "A", dossier),
+        "recognition.edit": UnitRoute(
+            "recognition.prepare",
+            ("commune",),
+            "officer_a",
+            "A",
+            dossier,
+            body={
+                "comments": "Xã đã rà soát",
+                "then": "submit",
+                **{f"explain-{c}": "Đang khắc phục" for c in CRITERIA_CODES},
+            },
+            prepare=_dossier_in("returned"),
+        ),
+        "recognition.upload": UnitRoute(
+            "recognition.prepare",
+            ("commune",),
+            "officer_a",
+            "A",
+            dossier,
+            body=lambda w: {"file": (io.BytesIO(b"%PDF-1.4 scan"), "bien-ban.pdf")},
+            prepare=_dossier_in("draft"),
+        ),
+        "recognition.download": UnitRoute("unit.view", ("commune",), "viewer_a", "A", attachment),
+        "recognition.remove": UnitRoute(
+            "recognition.prepare", ("commune",), "officer_a", "A", attachment, prepare=_dossier_in("draft")
+        ),
+        "recognition.return": UnitRoute(
+            "recognition.appraise",
+            ("commune",),
+            "district_1",
+            "A",
+            dossier,
+            body={"comment": "Bổ sung biên bản", "remark-C2": "Thiếu cam kết"},
+            prepare=_dossier_in("submitted"),
+        ),
+        "recognition.approve": UnitRoute(
+            "recognition.appraise", ("commune",), "district_1", "A", dossier, prepare=_dossier_in("submitted")
+        ),
+        "recognition.recognise": UnitRoute(
+            "recognition.decide", ("commune",), "province", "A", dossier, body=decision, prepare=_dossier_in("approved")
+        ),
+        "recognition.reject": UnitRoute(
+            "recognition.decide",
+            ("commune",),
+            "province",
+            "A",
+            dossier,
+            body={**decision, "comment": "Chưa đạt tiêu chí"},
+            prepare=_dossier_in("approved"),
+        ),
+        "recognition.revoke": UnitRoute(
+            "recognition.decide", ("commune",), "province", "A", dossier, body={"comment": "Phát sinh điểm"}
+        ),
+        "recognition.dossier_pdf": UnitRoute("unit.view", ("commune",), "district_1", "A", dossier),
+        "recognition.decision_pdf": UnitRoute("unit.view", ("commune",), "officer_a", "A", dossier),
+        "recognition.recognised_xlsx": UnitRoute("unit.view", ("province", "district"), "province", "P"),
+    }
+
+
 UNIT_ROUTES = {
     "units.home": UnitRoute("unit.view", ALL_LEVELS, "officer_a", "A"),
     "workspace.due": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.past": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.failing": UnitRoute("registers.read", ("commune",), "viewer_a", "A", params={"code": "C4"}),
     "criteria.index": UnitRoute("criteria.manage", ("province",), "province", "P"),
+    **_recognition_routes(),
     "criteria.publish": UnitRoute("criteria.manage", ("province",), "province", "P", body=lambda w: publish_body()),
     **_register_routes(),
     "accounts.index": UnitRoute("accounts.manage", ("province", "district"), "district_1", "D1"),
@@ -307,6 +397,36 @@ REACH = {
         "admin": set(),
     },
     "criteria.manage": {
+        "officer_a": set(),
+        "viewer_a": set(),
+        "officer_b": set(),
+        "officer_c": set(),
+        "district_1": set(),
+        "district_2": set(),
+        "province": {"P", "D1", "D2", "A", "B", "C"},
+        "admin": set(),
+    },
+    "recognition.prepare": {
+        "officer_a": {"A"},
+        "viewer_a": set(),
+        "officer_b": {"B"},
+        "officer_c": {"C"},
+        "district_1": set(),
+        "district_2": set(),
+        "province": set(),
+        "admin": set(),
+    },
+    "recognition.appraise": {
+        "officer_a": set(),
+        "viewer_a": set(),
+        "officer_b": set(),
+        "officer_c": set(),
+        "district_1": {"D1", "A", "B"},
+        "district_2": {"D2", "C"},
+        "province": set(),
+        "admin": set(),
+    },
+    "recognition.decide": {
         "officer_a": set(),
         "viewer_a": set(),
         "officer_b": set(),

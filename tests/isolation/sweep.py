@@ -10,7 +10,18 @@ from tests.world import COMMUNES, UNITS, USERS
 
 PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 # The tables a request could change; audit rows are counted too (a refused write writes none).
-STATE_TABLES = ("admin_unit", "user_account", "role_assignment", *(m.__tablename__ for m in tenant_models))
+STATE_TABLES = (
+    "admin_unit",
+    "user_account",
+    "role_assignment",
+    *(m.__tablename__ for m in tenant_models),
+    "dossier",
+    "dossier_submission",
+    "dossier_event",
+    "dossier_attachment",
+)
+# Object kinds that belong to one commune, like a register row: reachable only through that commune.
+COMMUNE_OBJECTS = ("row", "dossier", "attachment")
 PARAM_MODEL = {m.__tablename__ + "_id": m for m in tenant_models}
 
 
@@ -49,6 +60,19 @@ def foreign_fingerprint(app, world, foreign_units: set[str]) -> tuple:
                     )
                 )
             )
+        dossiers = tuple(
+            tuple(r) for r in db.session.execute(text("SELECT * FROM dossier ORDER BY id")) if r.commune_id in unit_ids
+        )
+        ids = {r[0] for r in dossiers}
+        parts.append(dossiers)
+        for table in ("dossier_submission", "dossier_event", "dossier_attachment"):
+            parts.append(
+                tuple(
+                    tuple(r)
+                    for r in db.session.execute(text(f"SELECT * FROM {table} ORDER BY id"))  # noqa: S608
+                    if r.dossier_id in ids
+                )
+            )
         parts.append(
             tuple(
                 tuple(r)
@@ -68,6 +92,13 @@ def object_choices(world, kind: str, param: str):
     if kind == "row":
         model = PARAM_MODEL[param]
         return [({param: world.row_id[(model, key)]}, key, None) for key in COMMUNES]
+    if kind == "dossier":
+        return [({"dossier_id": world.dossier_id[key]}, key, None) for key in COMMUNES]
+    if kind == "attachment":  # a file of a dossier: both ids in the URL
+        return [
+            ({"dossier_id": world.dossier_id[key], "attachment_id": world.attachment_id[key]}, key, None)
+            for key in COMMUNES
+        ]
     if kind == "account":
         return [({"user_id": world.user_id[name]}, USERS[name][1], name) for name in USERS]
     raise ValueError(kind)

@@ -18,6 +18,7 @@ from portal.testing.models import DrugTest, SuspicionLead
 from portal.villages.models import Household, Village
 from tests.isolation.route_inventory import MANAGED_ACCOUNTS, REACH, UNIT_ROUTES
 from tests.isolation.sweep import (
+    COMMUNE_OBJECTS,
     PARAM_MODEL,
     foreign_fingerprint,
     level_of,
@@ -49,7 +50,7 @@ def _cases(world, endpoint: str, user: str):
         (param, kind), *rest = route.objects.items()
         for ids, owner_unit, account in object_choices(world, kind, param):
             case = {**values, **ids}
-            if kind == "row":
+            if kind in COMMUNE_OBJECTS:
                 allowed = allowed_unit and owner_unit == unit_key
             else:
                 allowed = allowed_unit and account in MANAGED_ACCOUNTS.get((user, unit_key), set())
@@ -97,6 +98,15 @@ def _owner_values(app, world, endpoint: str) -> dict:
                 with app.app_context(), system_scope(db.session):
                     db.session.get(model, values[param]).deleted_at = datetime.now(UTC)
                     db.session.commit()
+        elif kind == "dossier":
+            values[param] = world.dossier_id[route.owner_unit]
+        elif kind == "attachment":
+            values["dossier_id"] = world.dossier_id[route.owner_unit]
+            values["attachment_id"] = world.attachment_id[route.owner_unit]
+    if route.prepare:
+        with app.app_context(), system_scope(db.session):
+            route.prepare(world)
+            db.session.commit()
     if "user_id" in route.objects:
         managed = sorted(MANAGED_ACCOUNTS[(route.owner, route.owner_unit)])[0]
         values["user_id"] = world.user_id[managed]

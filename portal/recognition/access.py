@@ -1,0 +1,153 @@
+"""Reading dossiers: always through the unit in the URL (a dossier of another commune is a 404),
+the stage of every commune below a unit, and what waits for a user."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import abort
+from sqlalchemy import func, select
+
+from portal.auth.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
+from portal.criteria.models import CommuneResult
+from portal.criteria.results import version_in_force
+from portal.extensions import db
+from portal.recognition.models import (
+    APPROVED,
+    DRAFT,
+    OPEN_STATES,
+    RECOGNISED,
+    REJECTED,
+    RETURNED,
+    REVOKED,
+    SUBMITTED,
+    Attachment,
+    Dossier,
+)
+from portal.tenancy.models import AdminUnit
+
+# The stages shown per unit: the state of each commune's newest dossier ("none" without one);
+# a recognition past its validity is "expired".
+NONE, EXPIRED = "none", "expired"
+STAGES = (NONE, DRAFT, SUBMITTED, RETURNED, APPROVED, RECOGNISED, EXPIRED, REJECTED, REVOKED)
+
+
+def get_dossier(unit: AdminUnit, dossier_id: int) -> Dossier:
+    dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id, Dossier.commune_id == unit.id))
+    if dossier is None:
+        abort(404)
+    return dossier
+
+
+def open_dossier(commune) -> Dossier | None:
+    return db.session.scalar(
+        select(Dossier).where(Dossier.commune_id == commune.id, Dossier.state.in_(OPEN_STATES)).limit(1)
+    )
+
+
+def get_attachment(dossier: Dossier, attachment_id: int) -> Attachment:
+    attachment = db.session.scalar(
+        select(Attachment).where(Attachment.id == attachment_id, Attachment.dossier_id == dossier.id)
+    )
+    if attachment is None:
+        abort(404)
+    return attachment
+
+
+def communes_below(unit: AdminUnit):
+    return select(AdminUnit.id).where(AdminUnit.level == "commune", AdminUnit.path.startswith(unit.path))
+
+
+def newest_dossiers(unit: AdminUnit) -> dict[int, Dossier]:
+    """commune id -> its newest dossier, for every commune below the unit that has one (one query)."""
+    newest = (
+        select(func.max(Dossier.id))
+        .where(Dossier.commune_id.in_(communes_below(unit)))
+        .group_by(Dossier.commune_id)
+        .scalar_subquery()
+    )
+    return {d.commune_id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(newest)))}
+
+
+def stage_of(dossier: Dossier | None, today: date | None = None) -> str:
+    if dossier is None:
+        return NONE
+    if dossier.state == RECOGNISED and dossier.valid_until and dossier.valid_until < (today or date.today()):
+        return EXPIRED
+    return dossier.state
+
+
+def broken_since(commune_ids) -> dict[int, date]:
+    """commune id -> the day its oldest current breach began, for communes failing a criterion now."""
+    version = version_in_force()
+    if version is None or not commune_ids:
+        return {}
+    rows = db.session.execute(
+        select(CommuneResult.commune_id, func.min(CommuneResult.failing_since))
+        .where(
+            CommuneResult.criterion_id.in_([c.id for c in version.criteria]),
+            CommuneResult.commune_id.in_(list(commune_ids)),
+            CommuneResult.passed.is_(False),
+        )
+        .group_by(CommuneResult.commune_id)
+    ).all()
+    return {commune_id: since for commune_id, since in rows if since is not None}
+
+
+def flagged(unit: AdminUnit) -> list[tuple[Dossier, date]]:
+    """Recognised communes below the unit whose live scorecard now fails a criterion, with the date."""
+    recognised = {cid: d for cid, d in newest_dossiers(unit).items() if stage_of(d) == RECOGNISED}
+    broken = broken_since(recognised)
+    return sorted(((recognised[cid], day) for cid, day in broken.items()), key=lambda item: item[1])
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    dossier: Dossier
+    why: str  # "appraise", "decide", "mend", "finish", "decided", "broken"
+    since: object = None
+    waiting: bool = True  # counts in the navigation; a decision made is news, not work
+
+
+def inbox(user) -> list[InboxItem]:
+    """What waits for the user, over every unit their roles reach."""
+    items: list[InboxItem] = []
+    recent = date.today() - timedelta(days=60)
+    for assignment in user.assignments:
+        permissions = ROLES[assignment.role].permissions
+        unit = assignment.unit
+        below = communes_below(unit) if unit.level != "commune" else select(AdminUnit.id).where(AdminUnit.id == unit.id)
+        if RECOGNITION_PREPARE in permissions:
+            for dossier in db.session.scalars(
+                select(Dossier).where(Dossier.commune_id.in_(below), Dossier.state.in_((DRAFT, RETURNED)))
+            ):
+                items.append(InboxItem(dossier, "mend" if dossier.state == RETURNED else "finish", dossier.updated_at))
+            for dossier in db.session.scalars(
+                select(Dossier).where(
+                    Dossier.commune_id.in_(below),
+                    Dossier.state.in_((RECOGNISED, REJECTED, REVOKED, APPROVED)),
+                    Dossier.updated_at >= recent,
+                )
+            ):
+                items.append(InboxItem(dossier, "decided", dossier.updated_at, waiting=False))
+        if RECOGNITION_APPRAISE in permissions:
+            for dossier in db.session.scalars(
+                select(Dossier).where(Dossier.commune_id.in_(below), Dossier.state == SUBMITTED)
+            ):
+                items.append(InboxItem(dossier, "appraise", dossier.updated_at))
+        if RECOGNITION_DECIDE in permissions:
+            for dossier in db.session.scalars(
+                select(Dossier).where(Dossier.commune_id.in_(below), Dossier.state == APPROVED)
+            ):
+                items.append(InboxItem(dossier, "decide", dossier.updated_at))
+            for dossier, day in flagged(unit):
+                items.append(InboxItem(dossier, "broken", day))
+    seen, unique = set(), []
+    for item in items:
+        if (item.dossier.id, item.why) not in seen:
+            seen.add((item.dossier.id, item.why))
+            unique.append(item)
+    return unique
+
+
+def waiting_count(user) -> int:
+    return sum(1 for item in inbox(user) if item.waiting)

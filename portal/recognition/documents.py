@@ -1,0 +1,44 @@
+"""The dossier and the decision as PDF (WeasyPrint), laid out as a Vietnamese administrative document
+(Decree 30/2020: national motto top right, issuing body top left, number, place and date, the type
+and summary centred, the signature block bottom right, recipients bottom left)."""
+
+from datetime import date
+
+from flask import render_template
+
+from portal.tenancy.settings import plan_settings
+
+
+def long_date(day: date) -> str:
+    """The way an official document dates itself: ngày 05 tháng 03 năm 2026."""
+    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def _province_code(dossier) -> str:
+    return dossier.commune.path.strip("/").split("/")[0]
+
+
+def render_pdf(template: str, **context) -> bytes:
+    from weasyprint import HTML  # imported on use: it loads Pango, which only these documents need
+
+    html = render_template(template, long_date=long_date, **context)
+    return HTML(string=html).write_pdf()
+
+
+def dossier_pdf(dossier, submission) -> bytes:
+    return render_pdf(
+        "recognition/pdf_dossier.html",
+        dossier=dossier,
+        submission=submission,
+        frozen=submission.snapshot,
+        settings=plan_settings(_province_code(dossier))["documents"],
+    )
+
+
+def decision_pdf(dossier) -> bytes:
+    return render_pdf(
+        "recognition/pdf_decision.html",
+        dossier=dossier,
+        frozen=dossier.decided_submission.snapshot,
+        settings=plan_settings(_province_code(dossier))["documents"],
+    )

@@ -1,0 +1,21 @@
+"""A province's own settings, kept as data in `tenants/<province>/plan.json`: the plan's targets and
+the names and titles its official documents carry."""
+
+import json
+from functools import cache
+
+from portal.tenancy.sync import TENANTS_DIR
+
+
+@cache
+def _all() -> dict[str, dict]:
+    settings = {}
+    for path in sorted(TENANTS_DIR.glob("*/plan.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        settings[data["province_code"]] = data
+    return settings
+
+
+def plan_settings(province_code: str) -> dict:
+    """The province's plan.json, or empty settings for a province that has none."""
+    return _all().get(province_code, {"targets": [], "documents": {}})
