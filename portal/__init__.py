@@ -86,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.recognition.views import inbox_pages, recognition
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint, templates
-    from portal.rollups.views import templates as rollup_templates
+    from portal.rollups.views import rollups
     from portal.shell.views import shell
     from portal.tenancy.cli import commands as tenants_cli
     from portal.tenancy.views import root, units
@@ -97,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         shell,
         templates,
-        rollup_templates,
+        rollups,
         auth,
         root,
         units,

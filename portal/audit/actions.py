@@ -22,3 +22,12 @@ def record(action: str, *, actor_id=None, unit_id=None, object_type="", object_i
     )
     db.session.add(event)
     return event
+
+
+READ = "read"
+
+
+def record_read(user, unit, object_type: str, object_id) -> None:
+    """Who opened which personal record, committed on its own: a read changes nothing else."""
+    record(READ, actor_id=user.id, unit_id=unit.id, object_type=object_type, object_id=object_id)
+    db.session.commit()

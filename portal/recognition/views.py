@@ -156,9 +156,10 @@ def upload(unit, dossier_id):
     dossier = access.get_dossier(unit, dossier_id)
     upload = request.files.get("file")
     try:
-        workflow.add_attachment(
-            current_user, dossier, upload.filename if upload else "", upload.read() if upload else b""
-        )
+        data = upload.read() if upload else b""
+        if upload:
+            upload.close()  # at once: a large upload spools to a temporary file
+        workflow.add_attachment(current_user, dossier, upload.filename if upload else "", data)
         db.session.commit()
     except workflow.Refused as refused:
         db.session.rollback()

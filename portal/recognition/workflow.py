@@ -33,6 +33,7 @@ from portal.recognition.models import (
     DossierEvent,
     DossierSubmission,
 )
+from portal.shell.i18n import format_number
 from portal.tenancy.access import permissions_at
 
 
@@ -160,7 +161,7 @@ def add_attachment(actor, dossier: Dossier, filename: str, data: bytes) -> Attac
     if not data:
         raise Refused(_l("Choose a file."), {"file": _l("Choose a file.")})
     if len(data) > limit:
-        message = _l("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024))
+        message = _l("The file is larger than %(mb)s MB.", mb=format_number(round(limit / 1024 / 1024, 1)))
         raise Refused(message, {"file": message})
     kind = next((v for magic, v in ATTACHMENT_TYPES.items() if data.startswith(magic)), None)
     if kind is None:

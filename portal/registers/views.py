@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from portal.audit.actions import READ, record_read
 from portal.audit.models import AuditEvent
 from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
 from portal.extensions import db
@@ -169,6 +170,7 @@ def make_blueprint(register: Register):
                 AuditEvent.unit_id == unit.id,
                 AuditEvent.object_type == register.model.__tablename__,
                 AuditEvent.object_id == str(row.id),
+                AuditEvent.action != READ,
             )
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         ).all()
@@ -189,6 +191,8 @@ def make_blueprint(register: Register):
             history.append((event, changes))
         facts = [(labels[k], describe(k, getattr(row, k))) for k in labels if hasattr(row, k)]
         extra = register.detail_context(unit, row, personal) if register.detail_context else {}
+        if register.search_is_personal:  # a look at a person's record is itself recorded
+            record_read(current_user, unit, register.model.__tablename__, row.id)
         return render_template(
             "registers/show.html",
             register=register,

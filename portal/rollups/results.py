@@ -1,6 +1,7 @@
 """Roll-ups of the kept per-commune results."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import get_locale
 from sqlalchemy import select
@@ -8,6 +9,8 @@ from sqlalchemy import select
 from portal.criteria.models import CommuneResult, Criterion
 from portal.criteria.results import version_in_force
 from portal.extensions import db
+from portal.recognition.access import NONE, newest_dossiers, stage_of
+from portal.recognition.models import APPROVED, DRAFT, RECOGNISED, RETURNED, SUBMITTED
 from portal.tenancy.models import AdminUnit
 
 
@@ -15,6 +18,18 @@ from portal.tenancy.models import AdminUnit
 class CommuneRow:
     unit: AdminUnit
     cells: dict = field(default_factory=dict)  # criterion code -> CommuneResult (absent: not computed yet)
+    dossier: object = None  # its newest recognition dossier
+    stage: str = NONE
+    broken_since: object = None  # recognised, and failing a criterion since that day
+
+    @property
+    def submitted(self) -> bool:
+        """Waiting for a decision: with the district or with the province."""
+        return self.stage in (SUBMITTED, APPROVED)
+
+    @property
+    def recognised(self) -> bool:
+        return self.stage == RECOGNISED
 
     @property
     def computed(self) -> bool:
@@ -43,6 +58,15 @@ def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRo
             select(CommuneResult).where(CommuneResult.criterion_id.in_(codes), CommuneResult.commune_id.in_(list(rows)))
         ):
             rows[result.commune_id].cells[codes[result.criterion_id]] = result
+    for commune_id, dossier in newest_dossiers(parent).items():
+        if commune_id in rows:
+            rows[commune_id].dossier, rows[commune_id].stage = dossier, stage_of(dossier)
+    for row in rows.values():
+        if row.recognised and not row.meets_all and row.computed:
+            row.broken_since = (
+                min((r.failing_since for r in row.cells.values() if not r.passed and r.failing_since), default=None)
+                or date.today()
+            )
     return list(rows.values())
 
 
@@ -51,12 +75,20 @@ class Totals:
     communes: int = 0
     computed: int = 0
     meeting_all: int = 0
+    submitted: int = 0
+    recognised: int = 0
+    broken: int = 0  # recognised but failing a criterion now
     passing: dict = field(default_factory=dict)  # criterion code -> communes meeting it
+    stages: dict = field(default_factory=dict)  # stage -> communes at it
 
     def add(self, row: CommuneRow) -> None:
         self.communes += 1
         self.computed += row.computed
         self.meeting_all += row.meets_all
+        self.submitted += row.submitted
+        self.recognised += row.recognised
+        self.broken += row.broken_since is not None
+        self.stages[row.stage] = self.stages.get(row.stage, 0) + 1
         for code, result in row.cells.items():
             self.passing[code] = self.passing.get(code, 0) + int(result.passed)
 
@@ -64,8 +96,12 @@ class Totals:
         self.communes += other.communes
         self.computed += other.computed
         self.meeting_all += other.meeting_all
-        for code, n in other.passing.items():
-            self.passing[code] = self.passing.get(code, 0) + n
+        self.submitted += other.submitted
+        self.recognised += other.recognised
+        self.broken += other.broken
+        for counts, more in ((self.passing, other.passing), (self.stages, other.stages)):
+            for key, n in more.items():
+                counts[key] = counts.get(key, 0) + n
 
     @property
     def share(self) -> float:
@@ -90,12 +126,13 @@ def province_view(province: AdminUnit):
         select(AdminUnit).where(AdminUnit.parent_id == province.id).order_by(AdminUnit.code)
     ).all()
     by_district = {d.id: Totals() for d in districts}
-    for row in commune_rows(province, criteria):
+    rows = commune_rows(province, criteria)
+    for row in rows:
         by_district[row.unit.parent_id].add(row)
     total = Totals()
     for totals in by_district.values():
         total.merge(totals)
-    return version, criteria, [(d, by_district[d.id]) for d in districts], total
+    return version, criteria, [(d, by_district[d.id]) for d in districts], total, rows
 
 
 def label(criterion: Criterion) -> str:
@@ -114,6 +151,12 @@ def sorted_and_filtered(rows: list[CommuneRow], criteria, args) -> tuple[list[Co
         rows = [r for r in rows if r.meets_all]
     elif fails == "uncomputed":
         rows = [r for r in rows if not r.computed]
+    elif fails == "unsubmitted":  # nothing sent up yet: no dossier, a draft, or a return to mend
+        rows = [r for r in rows if r.stage in (NONE, DRAFT, RETURNED)]
+    elif fails == "recognised":
+        rows = [r for r in rows if r.recognised]
+    elif fails == "broken":
+        rows = [r for r in rows if r.broken_since]
     else:
         fails = ""
     sort = args.get("sort", "failing")

@@ -4,9 +4,12 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, REGISTERS_READ, UNIT_VIEW
+from portal.criteria.scorecard import scorecard
+from portal.recognition.access import newest_dossiers, stage_of
 from portal.rollups.views import district_page, province_page
 from portal.tenancy.access import has_permission, home_units
 from portal.tenancy.routing import requires, unit_blueprint
+from portal.workspace.registers import summary
 
 root = Blueprint("root", __name__)
 units = unit_blueprint("units", __name__)
@@ -29,18 +32,17 @@ def home(unit):
     if unit.level == "province":
         return province_page(unit)
 
-    workspace, lines, version = None, [], None
-    from portal.criteria.scorecard import scorecard
-
+    workspace = None
     lines, version = scorecard(unit)  # counts only: every role that sees the commune sees its scorecard
     if has_permission(current_user, unit, REGISTERS_READ):
-        from portal.workspace.registers import summary
-
         workspace = summary(unit)
+    dossier = newest_dossiers(unit).get(unit.id)
     return render_template(
         f"tenancy/home_{unit.level}.html",
         unit=unit,
         workspace=workspace,
+        dossier=dossier,
+        stage=stage_of(dossier),
         lines=lines,
         version=version,
         day=None,

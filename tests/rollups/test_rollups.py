@@ -1,21 +1,28 @@
 """District and province views: totals add up, and the cost grows with communes, not records."""
 
 import random
+from datetime import date
 
 from sqlalchemy import event, select
 
 from portal.criteria.models import CommuneResult
 from portal.criteria.results import refresh_all, version_in_force
 from portal.extensions import db
+from portal.recognition.models import STATES, Dossier
 from portal.rollups.results import district_view, province_view
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
 
 
 def _random_results(seed: int) -> None:
+    """Random pass/fail on every result, and a random stage for every commune's newest dossier."""
     rng = random.Random(seed)
     for result in db.session.scalars(select(CommuneResult)):
         result.passed = rng.random() < 0.6
+        result.failing_since = None if result.passed else date(2026, 1, rng.randint(1, 28))
+    for commune in db.session.scalars(select(AdminUnit).where(AdminUnit.level == "commune")):
+        if rng.random() < 0.8:
+            db.session.add(Dossier(commune_id=commune.id, period="2026", state=rng.choice(STATES), explanations={}))
 
 
 def _add_communes(parent: AdminUnit, count: int, start: int) -> None:
@@ -43,17 +50,24 @@ def test_a_districts_totals_are_the_sum_of_its_communes_and_the_province_of_its_
         for seed in range(5):
             _random_results(seed)
             db.session.flush()
-            _version, criteria, districts, total = province_view(province)
+            _version, criteria, districts, total, _rows = province_view(province)
             assert total.communes == 15
             for district, totals in districts:
                 _v, _c, rows, own = district_view(district)
                 assert own.communes == len(rows) == totals.communes
                 assert own.meeting_all == sum(r.meets_all for r in rows) == totals.meeting_all
+                assert own.submitted == sum(r.stage in ("submitted", "approved") for r in rows) == totals.submitted
+                assert own.recognised == sum(r.stage == "recognised" for r in rows) == totals.recognised
+                assert own.broken == sum(r.stage == "recognised" and not r.meets_all for r in rows) == totals.broken
+                assert own.stages == totals.stages and sum(own.stages.values()) == own.communes
                 for c in criteria:
                     assert own.passing.get(c.code, 0) == sum(
                         1 for r in rows if c.code in r.cells and r.cells[c.code].passed
                     )
             assert total.meeting_all == sum(t.meeting_all for _d, t in districts)
+            for key in ("submitted", "recognised", "broken"):
+                assert getattr(total, key) == sum(getattr(t, key) for _d, t in districts)
+            assert sum(total.stages.values()) == 15
             assert total.passing == {c.code: sum(t.passing.get(c.code, 0) for _d, t in districts) for c in criteria}
         db.session.rollback()
 

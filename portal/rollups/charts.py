@@ -1,0 +1,111 @@
+"""The province's trend from the monthly snapshots against the plan's targets, and the map of its
+communes at their centroids: the numbers and coordinates the server-drawn SVGs are made of."""
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import get_locale
+from sqlalchemy import case, func, select
+
+from portal.criteria.models import MonthlySnapshot
+from portal.extensions import db
+from portal.tenancy.models import AdminUnit
+from portal.tenancy.settings import plan_settings
+
+
+@dataclass(frozen=True)
+class Month:
+    month: date
+    meeting_all: int
+    communes: int  # communes with a snapshot that month
+
+    @property
+    def share(self) -> float:
+        return self.meeting_all / self.communes if self.communes else 0.0
+
+
+@dataclass(frozen=True)
+class Target:
+    by: date
+    share: float
+    label: str
+    source: str
+
+
+def trend(province: AdminUnit, months: int = 24) -> list[Month]:
+    """Per month, the communes whose every criterion passed in that month's snapshot (one query)."""
+    per_commune = (
+        select(
+            MonthlySnapshot.month.label("month"),
+            MonthlySnapshot.commune_id.label("commune_id"),
+            func.min(case((MonthlySnapshot.passed, 1), else_=0)).label("all_passed"),
+        )
+        .join(AdminUnit, AdminUnit.id == MonthlySnapshot.commune_id)
+        .where(AdminUnit.path.startswith(province.path))
+        .group_by(MonthlySnapshot.month, MonthlySnapshot.commune_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(per_commune.c.month, func.sum(per_commune.c.all_passed), func.count())
+        .group_by(per_commune.c.month)
+        .order_by(per_commune.c.month.desc())
+        .limit(months)
+    ).all()
+    return [Month(m, int(meeting or 0), n) for m, meeting, n in reversed(rows)]
+
+
+def targets(province: AdminUnit) -> list[Target]:
+    english = str(get_locale()) == "en"
+    return [
+        Target(date.fromisoformat(t["by"]), t["share"], t["label_en"] if english else t["label_vi"], t["source"])
+        for t in plan_settings(province.code)["targets"]
+    ]
+
+
+@dataclass(frozen=True)
+class Point:
+    row: object  # the CommuneRow
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    x: float
+    y: float
+
+
+MAP_WIDTH = 640
+MAP_PAD = 16
+
+
+def map_layout(rows, districts) -> tuple[list[Point], list[Label], float]:
+    """Communes placed by an equirectangular projection of their centroids (fine at a province's size),
+    and each district's name at the middle of its communes. Returns the points, labels and the height."""
+    placed = [r for r in rows if r.unit.latitude is not None and r.unit.longitude is not None]
+    if not placed:
+        return [], [], 0
+    lats = [r.unit.latitude for r in placed]
+    lons = [r.unit.longitude for r in placed]
+    scale_x = math.cos(math.radians(sum(lats) / len(lats)))
+    width_deg = (max(lons) - min(lons)) * scale_x or 1.0
+    height_deg = (max(lats) - min(lats)) or 1.0
+    k = (MAP_WIDTH - 2 * MAP_PAD) / width_deg
+    height = height_deg * k + 2 * MAP_PAD
+
+    def project(lat, lon):
+        return MAP_PAD + (lon - min(lons)) * scale_x * k, MAP_PAD + (max(lats) - lat) * k
+
+    points = [Point(r, *(round(v, 1) for v in project(r.unit.latitude, r.unit.longitude))) for r in placed]
+    labels = []
+    names = {d.id: d.name for d in districts}
+    by_district: dict[int, list[Point]] = {}
+    for p in points:
+        by_district.setdefault(p.row.unit.parent_id, []).append(p)
+    for district_id, members in by_district.items():
+        x = sum(p.x for p in members) / len(members)
+        y = sum(p.y for p in members) / len(members)
+        labels.append(Label(names.get(district_id, ""), round(x, 1), round(y, 1)))
+    return points, labels, round(height, 1)
