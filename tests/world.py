@@ -39,6 +39,7 @@ UNITS = {
     "C": ("15133", "Xã Cẩm Thành", "commune", "commune", "D2"),
 }
 COMMUNES = ("A", "B", "C")
+CENTROIDS = {"A": (20.08, 105.39), "B": (20.13, 105.33), "C": (20.22, 105.47)}  # latitude, longitude
 
 # username: (role, unit key)
 USERS = {
@@ -253,6 +254,8 @@ def seed_world() -> World:
                 level=level,
                 parent=parent_unit,
                 path=(parent_unit.path if parent_unit else "/") + code + "/",
+                latitude=CENTROIDS.get(key, (None, None))[0],
+                longitude=CENTROIDS.get(key, (None, None))[1],
             )
             db.session.add(unit)
             db.session.flush()
@@ -281,7 +284,7 @@ def seed_world() -> World:
         load_default_criteria(units["P"], TENANTS_DIR / "thanh-hoa" / "criteria.json")
         db.session.flush()
         for key in COMMUNES:
-            dossier, attachment = recognised_dossier(units[key], world.user_id["province"], canary("dossier-" + key))
+            dossier, attachment = recognised_dossier(units[key], world.user_id["province"], canary("dossier" + key))
             world.dossier_id[key], world.attachment_id[key] = dossier.id, attachment.id
         db.session.commit()
     return world

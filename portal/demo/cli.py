@@ -1,15 +1,19 @@
 """`flask --app wsgi demo load [--communes CODE,CODE]`: demo villages and one login per role."""
 
 import random
+import time
+from datetime import date
 
 import click
 from flask import Blueprint
 from sqlalchemy import select
 
 from portal.accounts import actions as account_actions
-from portal.auth.models import User
+from portal.auth.models import RoleAssignment, User
+from portal.demo import scale as province_scale
 from portal.demo.registers import fill_commune
 from portal.extensions import db
+from portal.recognition.models import Dossier
 from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
@@ -85,8 +89,14 @@ def demo_accounts(communes: list[AdminUnit]) -> list[tuple[str, str, str]]:
 
 @commands.cli.command("load")
 @click.option("--communes", default=",".join(DEFAULT_COMMUNES), help="commune codes, comma-separated")
+@click.option(
+    "--scale",
+    type=click.Choice(["communes", "province"]),
+    default="communes",
+    help="communes: the listed communes through the registers' write path; province: every commune at real size",
+)
 @click.option("--seed", default=3822, type=int)
-def load_command(communes, seed):
+def load_command(communes, scale, seed):
     """Fill demo communes with demo data and print one login per role (idempotent)."""
     codes = [c.strip() for c in communes.split(",") if c.strip()]
     with system_scope(db.session):
@@ -102,6 +112,33 @@ def load_command(communes, seed):
             click.echo(f"{commune.code} {commune.name}: {added} demo villages added; {filled}")
         logins = demo_accounts(chosen)
         db.session.commit()
+        if scale == "province":
+            _load_province(chosen[0].parent.parent, seed)
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
     for username, role, unit_name in logins:
         click.echo(f"  {username:22} {role:18} {unit_name}")
+
+
+def _load_province(province: AdminUnit, seed: int) -> None:
+    started = time.monotonic()
+    click.echo(f"\nProvince scale: every commune of {province.name}")
+    counts = province_scale.load_province(province, seed)
+    communes = db.session.scalars(
+        select(AdminUnit).where(AdminUnit.level == "commune", AdminUnit.path.startswith(province.path))
+    ).all()
+    if not db.session.scalar(select(Dossier.id).limit(1)):
+        officers = dict(
+            db.session.execute(
+                select(RoleAssignment.unit_id, RoleAssignment.user_id).where(RoleAssignment.role == "district_officer")
+            ).all()
+        )
+        province_officer = db.session.scalar(
+            select(RoleAssignment.user_id).where(RoleAssignment.role == "province_officer").limit(1)
+        )
+        stages = province_scale.recognition_history(
+            communes, province_officer, officers, random.Random(f"{seed}-recognition"), date.today()
+        )
+        db.session.commit()
+        click.echo("Recognition dossiers: " + ", ".join(f"{n} {state}" for state, n in sorted(stages.items())))
+    click.echo("Rows written: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()))
+    click.echo(f"Done in {time.monotonic() - started:.0f} s")

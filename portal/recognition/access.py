@@ -57,15 +57,25 @@ def communes_below(unit: AdminUnit):
     return select(AdminUnit.id).where(AdminUnit.level == "commune", AdminUnit.path.startswith(unit.path))
 
 
-def newest_dossiers(unit: AdminUnit) -> dict[int, Dossier]:
-    """commune id -> its newest dossier, for every commune below the unit that has one (one query)."""
-    newest = (
+def _newest_ids(unit: AdminUnit):
+    return (
         select(func.max(Dossier.id))
         .where(Dossier.commune_id.in_(communes_below(unit)))
         .group_by(Dossier.commune_id)
         .scalar_subquery()
     )
-    return {d.commune_id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(newest)))}
+
+
+def newest_dossiers(unit: AdminUnit) -> dict[int, Dossier]:
+    """commune id -> its newest dossier, for every commune below the unit that has one (one query)."""
+    return {d.commune_id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(_newest_ids(unit))))}
+
+
+def newest_dossier_rows(unit: AdminUnit):
+    """The same as plain rows (id, commune, state, decision, validity), for roll-ups over many communes."""
+    return select(
+        Dossier.id, Dossier.commune_id, Dossier.state, Dossier.decision_number, Dossier.decision_on, Dossier.valid_until
+    ).where(Dossier.id.in_(_newest_ids(unit)))
 
 
 def stage_of(dossier: Dossier | None, today: date | None = None) -> str:
@@ -90,14 +100,22 @@ def broken_since(commune_ids) -> dict[int, date]:
         )
         .group_by(CommuneResult.commune_id)
     ).all()
-    return {commune_id: since for commune_id, since in rows if since is not None}
+    return {commune_id: since or date.today() for commune_id, since in rows}
 
 
 def flagged(unit: AdminUnit) -> list[tuple[Dossier, date]]:
     """Recognised communes below the unit whose live scorecard now fails a criterion, with the date."""
-    recognised = {cid: d for cid, d in newest_dossiers(unit).items() if stage_of(d) == RECOGNISED}
+    recognised = {
+        d.commune_id: d.id for d in db.session.execute(newest_dossier_rows(unit)) if stage_of(d) == RECOGNISED
+    }
     broken = broken_since(recognised)
-    return sorted(((recognised[cid], day) for cid, day in broken.items()), key=lambda item: item[1])
+    if not broken:
+        return []
+    dossiers = {
+        d.commune_id: d
+        for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(recognised[c] for c in broken)))
+    }
+    return sorted(((dossiers[cid], day) for cid, day in broken.items()), key=lambda item: item[1])
 
 
 @dataclass(frozen=True)

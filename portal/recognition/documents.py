@@ -3,6 +3,7 @@
 and summary centred, the signature block bottom right, recipients bottom left)."""
 
 from datetime import date
+from pathlib import Path
 
 from flask import render_template
 
@@ -18,11 +19,14 @@ def _province_code(dossier) -> str:
     return dossier.commune.path.strip("/").split("/")[0]
 
 
+STYLESHEET = Path(__file__).with_name("pdf.css")
+
+
 def render_pdf(template: str, **context) -> bytes:
-    from weasyprint import HTML  # imported on use: it loads Pango, which only these documents need
+    from weasyprint import CSS, HTML  # imported on use: it loads Pango, which only these documents need
 
     html = render_template(template, long_date=long_date, **context)
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
 
 
 def dossier_pdf(dossier, submission) -> bytes:

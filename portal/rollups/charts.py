@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 
 from portal.criteria.models import MonthlySnapshot
@@ -33,8 +34,21 @@ class Target:
     source: str
 
 
+_TREND_CACHE: dict = {}
+
+
 def trend(province: AdminUnit, months: int = 24) -> list[Month]:
-    """Per month, the communes whose every criterion passed in that month's snapshot (one query)."""
+    """Per month, the communes whose every criterion passed in that month's snapshot. Snapshots are only
+    ever added, once a month: the tally is kept per process while the snapshot rows stay the same."""
+    newest = tuple(db.session.execute(select(func.max(MonthlySnapshot.id), func.count(MonthlySnapshot.id))).one())
+    key = (province.id, months)
+    cached = _TREND_CACHE.get(key)
+    if cached is None or cached[0] != newest:
+        cached = _TREND_CACHE[key] = (newest, _tally(province, months))
+    return cached[1]
+
+
+def _tally(province: AdminUnit, months: int) -> list[Month]:
     per_commune = (
         select(
             MonthlySnapshot.month.label("month"),
@@ -109,3 +123,35 @@ def map_layout(rows, districts) -> tuple[list[Point], list[Label], float]:
         y = sum(p.y for p in members) / len(members)
         labels.append(Label(names.get(district_id, ""), round(x, 1), round(y, 1)))
     return points, labels, round(height, 1)
+
+
+def map_state(row) -> str:
+    if row.broken_since:
+        return "broken"
+    if row.recognised:
+        return "recognised"
+    if row.meets_all:
+        return "meets"
+    return "fails" if row.computed else "none"
+
+
+def map_marks(points: list[Point], district_names: dict, unit_href: str, state_names: dict) -> Markup:
+    """The communes' marks as SVG, built here rather than in the template: a province is 547 links."""
+    out = []
+    for p in points:
+        unit, state = p.row.unit, map_state(p.row)
+        name = escape(unit.name)
+        label = f"{name}: {escape(state_names[state])}"
+        title = f"{name} ({escape(district_names.get(unit.parent_id, ''))}): {escape(state_names[state])}"
+        x, y = p.x, p.y
+        if state in ("recognised", "broken"):
+            shape = f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"></rect>'
+        elif state == "meets":
+            shape = f'<circle cx="{x}" cy="{y}" r="4"></circle>'
+        elif state == "fails":
+            shape = f'<polygon points="{x},{y - 5:.1f} {x + 5:.1f},{y + 4:.1f} {x - 5:.1f},{y + 4:.1f}"></polygon>'
+        else:
+            shape = f'<circle cx="{x}" cy="{y}" r="3" class="hollow"></circle>'
+        href = escape(unit_href.replace("__code__", unit.code))
+        out.append(f'<a href="{href}" aria-label="{label}" class="map-{state}"><title>{title}</title>{shape}</a>')
+    return Markup("".join(out))  # noqa: S704 - every value above is escaped

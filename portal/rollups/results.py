@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.criteria.models import CommuneResult, Criterion
 from portal.criteria.results import version_in_force
 from portal.extensions import db
-from portal.recognition.access import NONE, newest_dossiers, stage_of
+from portal.recognition.access import NONE, communes_below, newest_dossier_rows, stage_of
 from portal.recognition.models import APPROVED, DRAFT, RECOGNISED, RETURNED, SUBMITTED
 from portal.tenancy.models import AdminUnit
 
@@ -45,22 +45,40 @@ class CommuneRow:
 
 
 def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRow]:
-    """Every commune below the unit with its results: two queries, whatever the number of communes."""
-    communes = db.session.scalars(
-        select(AdminUnit)
+    """Every commune below the unit with its results and its newest dossier: three queries of plain
+    rows (no ORM objects: a province is 547 communes and 5,000 results), whatever the number of communes."""
+    communes = db.session.execute(
+        select(
+            AdminUnit.id,
+            AdminUnit.code,
+            AdminUnit.name,
+            AdminUnit.parent_id,
+            AdminUnit.path,
+            AdminUnit.latitude,
+            AdminUnit.longitude,
+        )
         .where(AdminUnit.level == "commune", AdminUnit.path.startswith(parent.path), AdminUnit.valid_to.is_(None))
         .order_by(AdminUnit.code)
     ).all()
     rows = {c.id: CommuneRow(c) for c in communes}
     codes = {c.id: c.code for c in criteria}
     if codes:
-        for result in db.session.scalars(
-            select(CommuneResult).where(CommuneResult.criterion_id.in_(codes), CommuneResult.commune_id.in_(list(rows)))
+        for result in db.session.execute(
+            select(
+                CommuneResult.commune_id,
+                CommuneResult.criterion_id,
+                CommuneResult.numerator,
+                CommuneResult.denominator,
+                CommuneResult.value,
+                CommuneResult.passed,
+                CommuneResult.failing_since,
+            ).where(CommuneResult.criterion_id.in_(codes), CommuneResult.commune_id.in_(communes_below(parent)))
         ):
-            rows[result.commune_id].cells[codes[result.criterion_id]] = result
-    for commune_id, dossier in newest_dossiers(parent).items():
-        if commune_id in rows:
-            rows[commune_id].dossier, rows[commune_id].stage = dossier, stage_of(dossier)
+            if result.commune_id in rows:
+                rows[result.commune_id].cells[codes[result.criterion_id]] = result
+    for dossier in db.session.execute(newest_dossier_rows(parent)):
+        if dossier.commune_id in rows:
+            rows[dossier.commune_id].dossier, rows[dossier.commune_id].stage = dossier, stage_of(dossier)
     for row in rows.values():
         if row.recognised and not row.meets_all and row.computed:
             row.broken_since = (

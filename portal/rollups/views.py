@@ -3,7 +3,7 @@ their printable pages."""
 
 from datetime import UTC, datetime
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -54,6 +54,9 @@ def _province_context(unit) -> dict:
         "labels": labels,
         "map_width": charts.MAP_WIDTH,
         "map_height": height,
+        "district_names": {d.id: d.name for d, _t in districts},
+        "unit_href": url_for("units.home", unit_code="__code__"),
+        "map_marks": charts.map_marks,
     }
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.isolation.route_inventory import UNIT_ROUTES
-from tests.isolation.sweep import PARAM_MODEL, methods_of, state_fingerprint, url_for_rule
+from tests.isolation.sweep import methods_of, owner_object_ids, state_fingerprint, url_for_rule
 from tests.world import PASSWORD
 
 
@@ -14,10 +14,8 @@ def _real_ids(world, route) -> dict:
         "user_id": world.user_id["officer_b"],
         "assignment_id": world.assignment_id["officer_b"],
         **route.params,
+        **owner_object_ids(world, route),
     }
-    for param, kind in route.objects.items():
-        if kind == "row":
-            values[param] = world.row_id[(PARAM_MODEL[param], route.owner_unit)]
     return values
 
 

@@ -10,7 +10,9 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from portal import create_app
+from portal.criteria.results import refresh_all
 from portal.extensions import db
+from portal.tenancy.guard import system_scope
 from tests.world import seed_world
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -46,6 +48,9 @@ def live_server(tmp_path_factory, _compiled_catalogs):
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         seed_world()
+        with system_scope(db.session):
+            refresh_all()  # as the daily `metrics refresh` leaves them
+            db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

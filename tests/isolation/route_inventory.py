@@ -296,6 +296,8 @@ UNIT_ROUTES = {
     "criteria.past": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.failing": UnitRoute("registers.read", ("commune",), "viewer_a", "A", params={"code": "C4"}),
     "criteria.index": UnitRoute("criteria.manage", ("province",), "province", "P"),
+    "rollups.export": UnitRoute("unit.view", ("province", "district"), "district_1", "D1"),
+    "rollups.printable": UnitRoute("unit.view", ("province", "district"), "province", "P"),
     **_recognition_routes(),
     "criteria.publish": UnitRoute("criteria.manage", ("province",), "province", "P", body=lambda w: publish_body()),
     **_register_routes(),

@@ -105,5 +105,19 @@ def object_choices(world, kind: str, param: str):
     raise ValueError(kind)
 
 
+def owner_object_ids(world, route) -> dict:
+    """URL ids of the objects a route names, taken from its owner's own unit."""
+    values = {}
+    for param, kind in route.objects.items():
+        if kind == "row":
+            values[param] = world.row_id[(PARAM_MODEL[param], route.owner_unit)]
+        elif kind == "dossier":
+            values["dossier_id"] = world.dossier_id[route.owner_unit]
+        elif kind == "attachment":
+            values["dossier_id"] = world.dossier_id[route.owner_unit]
+            values["attachment_id"] = world.attachment_id[route.owner_unit]
+    return values
+
+
 def level_of(unit_key: str) -> str:
     return UNITS[unit_key][3]

@@ -24,6 +24,7 @@ from tests.isolation.sweep import (
     level_of,
     methods_of,
     object_choices,
+    owner_object_ids,
     state_fingerprint,
     url_for_rule,
 )
@@ -89,20 +90,12 @@ def test_out_of_reach_answers_404_and_writes_nothing(app, world, session_for, en
 def _owner_values(app, world, endpoint: str) -> dict:
     """URL values for the route's owner acting on their own unit and objects (restore: a deleted row)."""
     route = UNIT_ROUTES[endpoint]
-    values = {"unit_code": world.unit_code[route.owner_unit], **route.params}
+    values = {"unit_code": world.unit_code[route.owner_unit], **route.params, **owner_object_ids(world, route)}
     for param, kind in route.objects.items():
-        if kind == "row":
-            model = PARAM_MODEL[param]
-            values[param] = world.row_id[(model, route.owner_unit)]
-            if endpoint.endswith(".restore"):
-                with app.app_context(), system_scope(db.session):
-                    db.session.get(model, values[param]).deleted_at = datetime.now(UTC)
-                    db.session.commit()
-        elif kind == "dossier":
-            values[param] = world.dossier_id[route.owner_unit]
-        elif kind == "attachment":
-            values["dossier_id"] = world.dossier_id[route.owner_unit]
-            values["attachment_id"] = world.attachment_id[route.owner_unit]
+        if kind == "row" and endpoint.endswith(".restore"):
+            with app.app_context(), system_scope(db.session):
+                db.session.get(PARAM_MODEL[param], values[param]).deleted_at = datetime.now(UTC)
+                db.session.commit()
     if route.prepare:
         with app.app_context(), system_scope(db.session):
             route.prepare(world)

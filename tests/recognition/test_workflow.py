@@ -404,3 +404,23 @@ def test_the_menu_counts_what_waits(app, world, login):
     _submit(commune, dossier_id)
     assert 'class="count" aria-label="1 việc đang chờ">1</span>' in district.get("/inbox").get_data(as_text=True)
     assert 'class="count"' not in login("district_2").get("/inbox").get_data(as_text=True)
+
+
+def test_a_frozen_dossier_names_no_person(app, world, login):
+    """Villages and models by name, everything else as counts: no person, household or suspect."""
+    officer = login("officer_a")
+    village = world.row_id[(Village, "A")]
+    officer.post(
+        f"/u/{A}/persons/",
+        data={"full_name": "Người Bí Mật Ẩn Danh", "born_on": "01/01/1990", "sex": "male", "village_id": village},
+    )
+    officer.post(
+        f"/u/{A}/households/",
+        data={"code": "HH-SECRET", "representative_name": "Chủ Hộ Kín Tên", "village_id": village, "members": "3"},
+    )
+    dossier_id = _start(officer)
+    assert _submit(officer, dossier_id).status_code == 302
+    with app.app_context():
+        frozen = json.dumps(db.session.get(Dossier, dossier_id).latest_submission.snapshot, ensure_ascii=False)
+    assert "Người Bí Mật Ẩn Danh" not in frozen and "Chủ Hộ Kín Tên" not in frozen and "HH-SECRET" not in frozen
+    assert "CANARY-A-1X" in frozen  # the village's name is there: the check above is not vacuous
