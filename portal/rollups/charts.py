@@ -137,13 +137,12 @@ def map_state(row) -> str:
 
 def map_marks(points: list[Point], district_names: dict, unit_href: str, state_names: dict) -> Markup:
     """The communes' marks as SVG, built here rather than in the template: a province is 547 links."""
+    states = {k: escape(v) for k, v in state_names.items()}
+    districts = {k: escape(v) for k, v in district_names.items()}
     out = []
     for p in points:
         unit, state = p.row.unit, map_state(p.row)
-        name = escape(unit.name)
-        label = f"{name}: {escape(state_names[state])}"
-        title = f"{name} ({escape(district_names.get(unit.parent_id, ''))}): {escape(state_names[state])}"
-        x, y = p.x, p.y
+        name, x, y = escape(unit.name), p.x, p.y
         if state in ("recognised", "broken"):
             shape = f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"></rect>'
         elif state == "meets":
@@ -153,5 +152,8 @@ def map_marks(points: list[Point], district_names: dict, unit_href: str, state_n
         else:
             shape = f'<circle cx="{x}" cy="{y}" r="3" class="hollow"></circle>'
         href = escape(unit_href.replace("__code__", unit.code))
-        out.append(f'<a href="{href}" aria-label="{label}" class="map-{state}"><title>{title}</title>{shape}</a>')
+        out.append(
+            f'<a href="{href}" aria-label="{name}: {states[state]}" class="map-{state}">'
+            f"<title>{name} ({districts.get(unit.parent_id, '')}): {states[state]}</title>{shape}</a>"
+        )
     return Markup("".join(out))  # noqa: S704 - every value above is escaped

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from flask_babel import get_locale
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from portal.tenancy.models import AdminUnit
 
 @dataclass
 class CommuneRow:
+    """A commune's line: filled by commune_rows, then read many times (so the counts are computed once)."""
+
     unit: AdminUnit
     cells: dict = field(default_factory=dict)  # criterion code -> CommuneResult (absent: not computed yet)
     dossier: object = None  # its newest recognition dossier
@@ -35,11 +38,11 @@ class CommuneRow:
     def computed(self) -> bool:
         return bool(self.cells)
 
-    @property
+    @cached_property
     def failing(self) -> int:
         return sum(1 for r in self.cells.values() if not r.passed)
 
-    @property
+    @cached_property
     def meets_all(self) -> bool:
         return self.computed and self.failing == 0
 
@@ -47,7 +50,8 @@ class CommuneRow:
 def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRow]:
     """Every commune below the unit with its results and its newest dossier: three queries of plain
     rows (no ORM objects: a province is 547 communes and 5,000 results), whatever the number of communes."""
-    communes = db.session.execute(
+    run = db.session.connection().execute  # Core rows: none of these tables is tenant-owned
+    communes = run(
         select(
             AdminUnit.id,
             AdminUnit.code,
@@ -63,7 +67,7 @@ def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRo
     rows = {c.id: CommuneRow(c) for c in communes}
     codes = {c.id: c.code for c in criteria}
     if codes:
-        for result in db.session.execute(
+        for result in run(
             select(
                 CommuneResult.commune_id,
                 CommuneResult.criterion_id,
@@ -76,7 +80,7 @@ def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRo
         ):
             if result.commune_id in rows:
                 rows[result.commune_id].cells[codes[result.criterion_id]] = result
-    for dossier in db.session.execute(newest_dossier_rows(parent)):
+    for dossier in run(newest_dossier_rows(parent)):
         if dossier.commune_id in rows:
             rows[dossier.commune_id].dossier, rows[dossier.commune_id].stage = dossier, stage_of(dossier)
     for row in rows.values():

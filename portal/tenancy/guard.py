@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, event, insert, inspect
+from sqlalchemy import ForeignKey, Table, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.sql import visitors
 
 REACH = "portal.reach"  # frozenset of commune ids the current request may read
 WRITE_REACH = "portal.write_reach"  # frozenset of commune ids it may write
@@ -80,8 +81,27 @@ def system_scope(session, actor_id=None) -> Iterator[None]:
                 session.info[key] = value
 
 
+class CoreOnTenantData(ScopeMissing):
+    """A statement on a tenant table through its Table, not its model: the guard cannot scope it."""
+
+
 def _touches_tenant_data(state) -> bool:
-    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+    """A tenant-owned entity anywhere in the statement: at the top, or only inside a subquery (which
+    with_loader_criteria scopes too). Tenant tables named as plain Core tables cannot be scoped: they
+    are refused outside system scope."""
+    if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
+        return True
+    tenant_tables = {m.__table__ for m in tenant_models}
+    through_models, raw = False, False
+    for node in visitors.iterate(state.statement):
+        entity = getattr(node, "_annotations", {}).get("parententity")
+        if entity is not None and issubclass(entity.class_, TenantOwned):
+            through_models = True
+        elif isinstance(node, Table) and node in tenant_tables:
+            raw = True
+    if raw and not through_models and not state.session.info.get(SYSTEM):
+        raise CoreOnTenantData("a tenant table queried as a Core table: use its model, or system_scope")
+    return through_models
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -3,12 +3,20 @@
 import json
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.audit.models import AuditEvent, AuditIsAppendOnly
 from portal.extensions import db
-from portal.tenancy.guard import OutsideReach, ScopeMissing, set_reach, system_scope, tenant_models
+from portal.tenancy.guard import (
+    CoreOnTenantData,
+    OutsideReach,
+    ScopeMissing,
+    clear_reach,
+    set_reach,
+    system_scope,
+    tenant_models,
+)
 from portal.villages.models import Village
 
 
@@ -33,6 +41,30 @@ def test_reads_are_scoped_to_the_reach(app, world):
         assert db.session.get(Village, world.row_id[(Village, "B")]) is None
         # Even a query that names another commune explicitly finds nothing.
         assert db.session.scalars(select(Village).where(Village.commune_id == world.unit_id["B"])).all() == []
+
+
+def test_tenant_rows_only_inside_a_subquery_are_scoped_too(app, world):
+    """A statement whose only tenant data sits in scalar subqueries (the workspace's register counts)."""
+    with app.app_context():
+        count_b = select(func.count(Village.id)).where(Village.commune_id == world.unit_id["B"]).scalar_subquery()
+        set_reach(db.session, read=frozenset({world.unit_id["A"]}))
+        assert db.session.execute(select(count_b)).scalar() == 0
+        db.session.rollback()
+        set_reach(db.session, read=frozenset({world.unit_id["B"]}))
+        assert db.session.execute(select(count_b)).scalar() == 1
+        db.session.rollback()
+        clear_reach(db.session)
+        with pytest.raises(ScopeMissing):
+            db.session.execute(select(count_b)).scalar()
+
+
+def test_a_tenant_table_queried_as_a_core_table_is_refused(app, world):
+    with app.app_context():
+        set_reach(db.session, read=frozenset({world.unit_id["A"]}))
+        for statement in (select(Village.__table__.c.name), Village.__table__.delete()):
+            with pytest.raises(CoreOnTenantData):
+                db.session.execute(statement)
+            db.session.rollback()
 
 
 def test_an_empty_reach_reads_nothing(app, world):
