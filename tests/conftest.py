@@ -38,7 +38,14 @@ def _fresh_postgres(url: str) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_catalogs():
-    """The .mo files are build output (not in git): compile them as `make` does."""
+    """The .mo files are build output (not in git): compile them as `make` does, when any is missing or
+    older than its .po (two test runs at once, as CI starts them, then never rewrite a file in use)."""
+    catalogs = list((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    if all(
+        po.with_suffix(".mo").exists() and po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime
+        for po in catalogs
+    ):
+        return
     subprocess.run(  # noqa: S603
         [sys.executable, "-m", "babel.messages.frontend", "-q", "compile", "-d", str(ROOT / "translations")],
         check=True,

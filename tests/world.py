@@ -299,7 +299,9 @@ def recognised_dossier(commune, decided_by: int, comments: str):
     db.session.flush()
     data = b"%PDF-1.4 " + comments.encode()
     stored = f"world-{commune.code}-{dossier.id}.pdf"
-    (Path(current_app.config["ATTACHMENTS_DIR"]) / stored).write_bytes(data)
+    store = Path(current_app.config["ATTACHMENTS_DIR"])
+    store.mkdir(parents=True, exist_ok=True)
+    (store / stored).write_bytes(data)
     attachment = Attachment(
         dossier_id=dossier.id,
         stored_name=stored,

@@ -3,7 +3,7 @@ or the province by stage, the list of recognised communes as XLSX, and each user
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -78,7 +78,8 @@ def start(unit):
     return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id))
 
 
-def _page(unit, dossier, *, errors=None, typed=None, status=200):
+def _page(unit, dossier, *, errors=None, typed=None):
+    """The dossier page; after a refused action, with the errors beside the fields and what was typed."""
     permissions = permissions_at(current_user, unit)
     live_lines = []
     if dossier.state in EDITABLE_STATES:
@@ -86,24 +87,20 @@ def _page(unit, dossier, *, errors=None, typed=None, status=200):
     submission = dossier.latest_submission
     round_wanted = request.args.get("round", type=int)
     shown = next((s for s in dossier.submissions if s.round == round_wanted), submission)
-    return (
-        render_template(
-            "recognition/dossier.html",
-            unit=unit,
-            dossier=dossier,
-            live_lines=live_lines,
-            shown=shown,
-            frozen=shown.snapshot if shown else None,
-            attachments=workflow.live_attachments(dossier),
-            can_edit=RECOGNITION_PREPARE in permissions and dossier.state in EDITABLE_STATES,
-            may=lambda action: workflow.allowed(current_user, dossier, action),
-            transitions=workflow.TRANSITIONS,
-            errors=errors or {},
-            typed=typed or {},
-            broken=access.broken_since([unit.id]).get(unit.id),
-            remarks=_last_remarks(dossier),
-        ),
-        status,
+    return render_template(
+        "recognition/dossier.html",
+        unit=unit,
+        dossier=dossier,
+        live_lines=live_lines,
+        shown=shown,
+        frozen=shown.snapshot if shown else None,
+        attachments=workflow.live_attachments(dossier),
+        can_edit=RECOGNITION_PREPARE in permissions and dossier.state in EDITABLE_STATES,
+        may=lambda action: workflow.allowed(current_user, dossier, action),
+        errors=errors or {},
+        typed=typed or {},
+        broken=access.broken_since([unit.id]).get(unit.id),
+        remarks=_last_remarks(dossier),
     )
 
 
@@ -141,7 +138,7 @@ def edit(unit, dossier_id):
     except workflow.Refused as refused:
         db.session.rollback()
         flash(str(refused.message), "error")
-        return _page(unit, access.get_dossier(unit, dossier_id), errors=refused.errors, typed=typed, status=422)
+        return _page(unit, access.get_dossier(unit, dossier_id), errors=refused.errors, typed=typed)
     db.session.commit()
     if dossier.state == "submitted":
         flash(_("Dossier submitted to the district for appraisal (round %(n)s).", n=dossier.round), "success")
@@ -164,7 +161,7 @@ def upload(unit, dossier_id):
     except workflow.Refused as refused:
         db.session.rollback()
         flash(str(refused.message), "error")
-        return _page(unit, access.get_dossier(unit, dossier_id), errors=refused.errors, status=422)
+        return _page(unit, access.get_dossier(unit, dossier_id), errors=refused.errors)
     flash(_("File attached."), "success")
     return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id) + "#attachments")
 
@@ -218,7 +215,7 @@ def _transition_view(action: str):
             db.session.rollback()
             flash(str(refused.message), "error")
             errors = {f"{action}-{k}": v for k, v in refused.errors.items()}
-            return _page(unit, access.get_dossier(unit, dossier_id), errors=errors, typed=typed, status=422)
+            return _page(unit, access.get_dossier(unit, dossier_id), errors=errors, typed=typed)
         db.session.commit()
         flash(_("Done: the dossier is now “%(state)s”.", state=STAGE_LABELS[dossier.state]), "success")
         return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id))
@@ -241,7 +238,7 @@ def dossier_pdf(unit, dossier_id):
     wanted = request.args.get("round", type=int)
     submission = next((s for s in dossier.submissions if s.round == wanted), dossier.latest_submission)
     if submission is None:
-        return _page(unit, dossier, status=404)
+        abort(404)
     name = f"ho-so-{unit.code}-{dossier.period}-lan-{submission.round}.pdf"
     return _pdf(documents.dossier_pdf(dossier, submission), name)
 
@@ -251,7 +248,7 @@ def dossier_pdf(unit, dossier_id):
 def decision_pdf(unit, dossier_id):
     dossier = access.get_dossier(unit, dossier_id)
     if dossier.decided_submission is None or dossier.state not in ("recognised", "revoked"):
-        return _page(unit, dossier, status=404)
+        abort(404)
     return _pdf(documents.decision_pdf(dossier), f"quyet-dinh-{unit.code}-{dossier.period}.pdf")
 
 

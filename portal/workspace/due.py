@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.persons.legal_terms import (
@@ -46,14 +47,19 @@ def _running(today):
     return (StatusEpisode.started_on <= today, or_(StatusEpisode.ended_on.is_(None), StatusEpisode.ended_on > today))
 
 
+def _person_only(model):
+    """The row's person in the same query, and nothing of the person's own relations: the list shows names."""
+    return joinedload(model.person).lazyload("*")
+
+
 def due_items(commune, today: date | None = None) -> list[DueItem]:
     today = today or date.today()
     items: list[DueItem] = []
     horizon = today + timedelta(days=ENDING_SOON_DAYS)
     for episode in db.session.scalars(
-        live_rows(StatusEpisode, commune).where(
-            *_running(today), StatusEpisode.legal_end_on.is_not(None), StatusEpisode.legal_end_on <= horizon
-        )
+        live_rows(StatusEpisode, commune)
+        .where(*_running(today), StatusEpisode.legal_end_on.is_not(None), StatusEpisode.legal_end_on <= horizon)
+        .options(_person_only(StatusEpisode))
     ):
         items.append(
             DueItem(
@@ -76,7 +82,11 @@ def due_items(commune, today: date | None = None) -> list[DueItem]:
             )
         )
     )
-    addicts = live_rows(StatusEpisode, commune).where(StatusEpisode.kind == "addict", *_running(today))
+    addicts = (
+        live_rows(StatusEpisode, commune)
+        .where(StatusEpisode.kind == "addict", *_running(today))
+        .options(_person_only(StatusEpisode))
+    )
     for episode in db.session.scalars(addicts):
         if episode.person_id not in treated:
             due = episode.started_on + timedelta(days=TREATMENT_DUE_DAYS)
@@ -96,7 +106,9 @@ def due_items(commune, today: date | None = None) -> list[DueItem]:
         DrugTest.lead_id == SuspicionLead.id,
         DrugTest.deleted_at.is_(None),
     )
-    for lead in db.session.scalars(live_rows(SuspicionLead, commune).where(~tested)):
+    for lead in db.session.scalars(
+        live_rows(SuspicionLead, commune).where(~tested).options(_person_only(SuspicionLead))
+    ):
         due = lead.listed_on + timedelta(days=TEST_DUE_DAYS)
         items.append(
             DueItem(
@@ -109,7 +121,8 @@ def due_items(commune, today: date | None = None) -> list[DueItem]:
                 {"suspicion_lead_id": lead.id},
             )
         )
-    for case in db.session.scalars(live_rows(MissedCase, commune).where(MissedCase.resolved_on.is_(None))):
+    open_cases = live_rows(MissedCase, commune).where(MissedCase.resolved_on.is_(None))
+    for case in db.session.scalars(open_cases.options(_person_only(MissedCase))):
         items.append(
             DueItem(
                 "missed_case",

@@ -44,7 +44,13 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, _compiled_catalogs):
     database = tmp_path_factory.mktemp("browser") / "portal.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WTF_CSRF_ENABLED": True})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "WTF_CSRF_ENABLED": True,
+            "ATTACHMENTS_DIR": str(database.parent / "attachments"),
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         seed_world()

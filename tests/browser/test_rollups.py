@@ -12,6 +12,11 @@ from tests.browser.test_recognition import _as
 pytestmark = pytest.mark.browser
 
 
+def _sheet(download):
+    with open(download.path(), "rb") as file:
+        return load_workbook(io.BytesIO(file.read())).active
+
+
 def test_district_officer_compares_opens_a_failing_commune_follows_a_criterion_and_exports(page, checks, base_url):
     _as(page, checks, base_url, "district_1")
     expect(page).to_have_url(base_url + "/u/389/")
@@ -31,7 +36,7 @@ def test_district_officer_compares_opens_a_failing_commune_follows_a_criterion_a
         page.get_by_role("link", name="Xuất Excel (XLSX)").click()
     download = download_info.value
     assert download.suggested_filename == "so-sanh-xa-389.xlsx"
-    sheet = load_workbook(io.BytesIO(open(download.path(), "rb").read())).active  # noqa: SIM115
+    sheet = _sheet(download)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("Mã", "Xã, phường, thị trấn", "Số tiêu chí không đạt")
     assert {r[1] for r in rows[1:]} <= {"Xã Quang Trung", "Xã Vân Am"} and len(rows) > 1
@@ -67,7 +72,7 @@ def test_province_officer_follows_the_rollout_trend_and_map_and_exports(page, ch
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Xuất Excel (XLSX)").click()
-    sheet = load_workbook(download_info.value.path()).active
+    sheet = _sheet(download_info.value)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][1] == "Đơn vị cấp huyện" and rows[-1][1] == "Toàn tỉnh"
     assert rows[-1][2] == sum(r[2] for r in rows[1:-1]) == 3
