@@ -98,3 +98,17 @@ class MonthlySnapshot(db.Model):
     value: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool] = mapped_column()
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MonthlyTally(db.Model):
+    """Per province and month, how many communes had a snapshot and how many met every criterion in it:
+    tallied when the month's snapshots are taken (they never change after), read by the trend chart."""
+
+    __tablename__ = "monthly_tally"
+    __table_args__ = (UniqueConstraint("province_id", "month", name="uq_monthly_tally_province_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    month: Mapped[date] = mapped_column(Date)
+    communes: Mapped[int] = mapped_column()
+    meeting_all: Mapped[int] = mapped_column()

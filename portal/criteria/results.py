@@ -9,11 +9,11 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, delete, event, func, select
+from sqlalchemy.orm import Session, aliased
 
 from portal.criteria.metrics import METRICS, measure
-from portal.criteria.models import CommuneResult, CriteriaVersion, Criterion, MonthlySnapshot
+from portal.criteria.models import CommuneResult, CriteriaVersion, Criterion, MonthlySnapshot, MonthlyTally
 from portal.extensions import db
 from portal.tenancy.guard import TenantOwned
 from portal.tenancy.models import AdminUnit
@@ -102,7 +102,33 @@ def snapshot_month(month: date, day: date | None = None) -> int:
             )
         )
         count += 1
+    db.session.flush()
+    tally_month(month)
     return count
+
+
+def tally_month(month: date) -> None:
+    """The month's MonthlyTally per province, from its snapshots (taken again: replaced)."""
+    per_commune = (
+        select(
+            MonthlySnapshot.commune_id.label("commune_id"),
+            func.min(case((MonthlySnapshot.passed, 1), else_=0)).label("all_passed"),
+        )
+        .where(MonthlySnapshot.month == month)
+        .group_by(MonthlySnapshot.commune_id)
+        .subquery()
+    )
+    commune, district = aliased(AdminUnit), aliased(AdminUnit)
+    db.session.execute(delete(MonthlyTally).where(MonthlyTally.month == month))
+    for province_id, communes, meeting in db.session.execute(
+        select(district.parent_id, func.count(), func.sum(per_commune.c.all_passed))
+        .join(commune, commune.id == per_commune.c.commune_id)
+        .join(district, district.id == commune.parent_id)
+        .group_by(district.parent_id)
+    ):
+        db.session.add(
+            MonthlyTally(province_id=province_id, month=month, communes=communes, meeting_all=int(meeting or 0))
+        )
 
 
 def load_default_criteria(province: AdminUnit, path: Path) -> CriteriaVersion | None:

@@ -20,7 +20,7 @@ import click
 from sqlalchemy import func, insert, select, text
 
 from portal.criteria.models import CommuneResult, MonthlySnapshot
-from portal.criteria.results import refresh_all, version_in_force
+from portal.criteria.results import refresh_all, tally_month, version_in_force
 from portal.demo.registers import FAMILY, GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, MODELS, PLACES
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
@@ -416,6 +416,8 @@ def monthly_history(communes, rng: random.Random, today: date, months: int = 12)
                 )
     b.flush()
     b.fix_sequences()
+    for month in month_starts:
+        tally_month(month)
     return b.counts.get("monthly_snapshot", 0)
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from portal.auth.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
 from portal.criteria.models import CommuneResult
@@ -126,46 +126,54 @@ class InboxItem:
     waiting: bool = True  # counts in the navigation; a decision made is news, not work
 
 
-def inbox(user) -> list[InboxItem]:
-    """What waits for the user, over every unit their roles reach."""
-    items: list[InboxItem] = []
+def _work(user):
+    """(why, statement of the dossiers) for every kind of work or news the user's roles bring."""
     recent = date.today() - timedelta(days=60)
+    version = version_in_force()
     for assignment in user.assignments:
         permissions = ROLES[assignment.role].permissions
         unit = assignment.unit
-        below = communes_below(unit) if unit.level != "commune" else select(AdminUnit.id).where(AdminUnit.id == unit.id)
+        mine = Dossier.commune_id.in_(communes_below(unit))
         if RECOGNITION_PREPARE in permissions:
-            for dossier in db.session.scalars(
-                select(Dossier).where(Dossier.commune_id.in_(below), Dossier.state.in_((DRAFT, RETURNED)))
-            ):
-                items.append(InboxItem(dossier, "mend" if dossier.state == RETURNED else "finish", dossier.updated_at))
-            for dossier in db.session.scalars(
-                select(Dossier).where(
-                    Dossier.commune_id.in_(below),
-                    Dossier.state.in_((RECOGNISED, REJECTED, REVOKED, APPROVED)),
-                    Dossier.updated_at >= recent,
-                )
-            ):
-                items.append(InboxItem(dossier, "decided", dossier.updated_at, waiting=False))
+            yield "mend", select(Dossier).where(mine, Dossier.state == RETURNED)
+            yield "finish", select(Dossier).where(mine, Dossier.state == DRAFT)
+            decided = Dossier.state.in_((RECOGNISED, REJECTED, REVOKED, APPROVED))
+            yield "decided", select(Dossier).where(mine, decided, Dossier.updated_at >= recent)
         if RECOGNITION_APPRAISE in permissions:
-            for dossier in db.session.scalars(
-                select(Dossier).where(Dossier.commune_id.in_(below), Dossier.state == SUBMITTED)
-            ):
-                items.append(InboxItem(dossier, "appraise", dossier.updated_at))
+            yield "appraise", select(Dossier).where(mine, Dossier.state == SUBMITTED)
         if RECOGNITION_DECIDE in permissions:
-            for dossier in db.session.scalars(
-                select(Dossier).where(Dossier.commune_id.in_(below), Dossier.state == APPROVED)
-            ):
-                items.append(InboxItem(dossier, "decide", dossier.updated_at))
-            for dossier, day in flagged(unit):
-                items.append(InboxItem(dossier, "broken", day))
-    seen, unique = set(), []
-    for item in items:
-        if (item.dossier.id, item.why) not in seen:
-            seen.add((item.dossier.id, item.why))
-            unique.append(item)
-    return unique
+            yield "decide", select(Dossier).where(mine, Dossier.state == APPROVED)
+            if version is not None:
+                failing_now = exists().where(
+                    CommuneResult.commune_id == Dossier.commune_id,
+                    CommuneResult.passed.is_(False),
+                    CommuneResult.criterion_id.in_([c.id for c in version.criteria]),
+                )
+                still_valid = or_(Dossier.valid_until.is_(None), Dossier.valid_until >= date.today())
+                newest = Dossier.id.in_(_newest_ids(unit))
+                yield "broken", select(Dossier).where(newest, Dossier.state == RECOGNISED, still_valid, failing_now)
+
+
+NEWS = frozenset({"decided"})  # shown in the inbox, not counted as waiting
+
+
+def inbox(user) -> list[InboxItem]:
+    """What waits for the user, over every unit their roles reach."""
+    items, seen = [], set()
+    for why, statement in _work(user):
+        dossiers = [d for d in db.session.scalars(statement) if (d.id, why) not in seen]
+        seen.update((d.id, why) for d in dossiers)
+        since = broken_since([d.commune_id for d in dossiers]) if why == "broken" else {}
+        for dossier in dossiers:
+            day = since.get(dossier.commune_id) if why == "broken" else dossier.updated_at
+            items.append(InboxItem(dossier, why, day, waiting=why not in NEWS))
+    return items
 
 
 def waiting_count(user) -> int:
-    return sum(1 for item in inbox(user) if item.waiting)
+    """The number in the menu: ids only, no dossier loaded."""
+    waiting = set()
+    for why, statement in _work(user):
+        if why not in NEWS:
+            waiting.update((why, i) for i in db.session.scalars(statement.with_only_columns(Dossier.id)))
+    return len(waiting)

@@ -7,9 +7,9 @@ from datetime import date
 
 from flask_babel import get_locale
 from markupsafe import Markup, escape
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
-from portal.criteria.models import MonthlySnapshot
+from portal.criteria.models import MonthlyTally
 from portal.extensions import db
 from portal.tenancy.models import AdminUnit
 from portal.tenancy.settings import plan_settings
@@ -34,39 +34,15 @@ class Target:
     source: str
 
 
-_TREND_CACHE: dict = {}
-
-
 def trend(province: AdminUnit, months: int = 24) -> list[Month]:
-    """Per month, the communes whose every criterion passed in that month's snapshot. Snapshots are only
-    ever added, once a month: the tally is kept per process while the snapshot rows stay the same."""
-    newest = tuple(db.session.execute(select(func.max(MonthlySnapshot.id), func.count(MonthlySnapshot.id))).one())
-    key = (province.id, months)
-    cached = _TREND_CACHE.get(key)
-    if cached is None or cached[0] != newest:
-        cached = _TREND_CACHE[key] = (newest, _tally(province, months))
-    return cached[1]
-
-
-def _tally(province: AdminUnit, months: int) -> list[Month]:
-    per_commune = (
-        select(
-            MonthlySnapshot.month.label("month"),
-            MonthlySnapshot.commune_id.label("commune_id"),
-            func.min(case((MonthlySnapshot.passed, 1), else_=0)).label("all_passed"),
-        )
-        .join(AdminUnit, AdminUnit.id == MonthlySnapshot.commune_id)
-        .where(AdminUnit.path.startswith(province.path))
-        .group_by(MonthlySnapshot.month, MonthlySnapshot.commune_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(per_commune.c.month, func.sum(per_commune.c.all_passed), func.count())
-        .group_by(per_commune.c.month)
-        .order_by(per_commune.c.month.desc())
+    """The last months' tallies, oldest first: kept when each month's snapshots are taken."""
+    rows = db.session.scalars(
+        select(MonthlyTally)
+        .where(MonthlyTally.province_id == province.id)
+        .order_by(MonthlyTally.month.desc())
         .limit(months)
     ).all()
-    return [Month(m, int(meeting or 0), n) for m, meeting, n in reversed(rows)]
+    return [Month(r.month, r.meeting_all, r.communes) for r in reversed(rows)]
 
 
 def targets(province: AdminUnit) -> list[Target]:
@@ -103,16 +79,20 @@ def map_layout(rows, districts) -> tuple[list[Point], list[Label], float]:
         return [], [], 0
     lats = [r.unit.latitude for r in placed]
     lons = [r.unit.longitude for r in placed]
+    west, north = min(lons), max(lats)
     scale_x = math.cos(math.radians(sum(lats) / len(lats)))
-    width_deg = (max(lons) - min(lons)) * scale_x or 1.0
-    height_deg = (max(lats) - min(lats)) or 1.0
+    width_deg = (max(lons) - west) * scale_x or 1.0
+    height_deg = (north - min(lats)) or 1.0
     k = (MAP_WIDTH - 2 * MAP_PAD) / width_deg
     height = height_deg * k + 2 * MAP_PAD
 
     def project(lat, lon):
-        return MAP_PAD + (lon - min(lons)) * scale_x * k, MAP_PAD + (max(lats) - lat) * k
+        return MAP_PAD + (lon - west) * scale_x * k, MAP_PAD + (north - lat) * k
 
-    points = [Point(r, *(round(v, 1) for v in project(r.unit.latitude, r.unit.longitude))) for r in placed]
+    points = []
+    for r in placed:
+        x, y = project(r.unit.latitude, r.unit.longitude)
+        points.append(Point(r, round(x, 1), round(y, 1)))
     labels = []
     names = {d.id: d.name for d in districts}
     by_district: dict[int, list[Point]] = {}

@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 
 from flask_babel import get_locale
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from portal.criteria.models import CommuneResult, Criterion
 from portal.criteria.results import version_in_force
@@ -17,13 +16,25 @@ from portal.tenancy.models import AdminUnit
 
 @dataclass
 class CommuneRow:
-    """A commune's line: filled by commune_rows, then read many times (so the counts are computed once)."""
+    """A commune's line. On a district page it carries every cell; on the province page only its counts
+    (computed in SQL: 547 communes x 9 criteria need not cross the wire)."""
 
     unit: AdminUnit
-    cells: dict = field(default_factory=dict)  # criterion code -> CommuneResult (absent: not computed yet)
+    cells: dict = field(default_factory=dict)  # criterion code -> kept result (district pages only)
+    results: int = 0  # criteria with a kept result
+    failing: int = 0  # of which not met
+    failing_since: date | None = None  # the oldest current breach
     dossier: object = None  # its newest recognition dossier
     stage: str = NONE
-    broken_since: object = None  # recognised, and failing a criterion since that day
+    broken_since: date | None = None  # recognised, and failing a criterion since that day
+
+    @property
+    def computed(self) -> bool:
+        return self.results > 0
+
+    @property
+    def meets_all(self) -> bool:
+        return self.results > 0 and self.failing == 0
 
     @property
     def submitted(self) -> bool:
@@ -34,23 +45,8 @@ class CommuneRow:
     def recognised(self) -> bool:
         return self.stage == RECOGNISED
 
-    @property
-    def computed(self) -> bool:
-        return bool(self.cells)
 
-    @cached_property
-    def failing(self) -> int:
-        return sum(1 for r in self.cells.values() if not r.passed)
-
-    @cached_property
-    def meets_all(self) -> bool:
-        return self.computed and self.failing == 0
-
-
-def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRow]:
-    """Every commune below the unit with its results and its newest dossier: three queries of plain
-    rows (no ORM objects: a province is 547 communes and 5,000 results), whatever the number of communes."""
-    run = db.session.connection().execute  # Core rows: none of these tables is tenant-owned
+def _communes(parent: AdminUnit, run) -> dict[int, CommuneRow]:
     communes = run(
         select(
             AdminUnit.id,
@@ -64,7 +60,24 @@ def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRo
         .where(AdminUnit.level == "commune", AdminUnit.path.startswith(parent.path), AdminUnit.valid_to.is_(None))
         .order_by(AdminUnit.code)
     ).all()
-    rows = {c.id: CommuneRow(c) for c in communes}
+    return {c.id: CommuneRow(c) for c in communes}
+
+
+def _stages_and_breaches(rows: dict[int, CommuneRow], parent: AdminUnit, run) -> list[CommuneRow]:
+    for dossier in run(newest_dossier_rows(parent)):
+        if dossier.commune_id in rows:
+            rows[dossier.commune_id].dossier, rows[dossier.commune_id].stage = dossier, stage_of(dossier)
+    for row in rows.values():
+        if row.recognised and row.computed and row.failing:
+            row.broken_since = row.failing_since or date.today()
+    return list(rows.values())
+
+
+def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRow]:
+    """Every commune below the unit with every kept result and its newest dossier: three queries of plain
+    rows, whatever the number of communes (for a district's matrix)."""
+    run = db.session.connection().execute  # Core rows: none of these tables is tenant-owned
+    rows = _communes(parent, run)
     codes = {c.id: c.code for c in criteria}
     if codes:
         for result in run(
@@ -78,18 +91,52 @@ def commune_rows(parent: AdminUnit, criteria: list[Criterion]) -> list[CommuneRo
                 CommuneResult.failing_since,
             ).where(CommuneResult.criterion_id.in_(codes), CommuneResult.commune_id.in_(communes_below(parent)))
         ):
-            if result.commune_id in rows:
-                rows[result.commune_id].cells[codes[result.criterion_id]] = result
-    for dossier in run(newest_dossier_rows(parent)):
-        if dossier.commune_id in rows:
-            rows[dossier.commune_id].dossier, rows[dossier.commune_id].stage = dossier, stage_of(dossier)
+            row = rows.get(result.commune_id)
+            if row is not None:
+                row.cells[codes[result.criterion_id]] = result
     for row in rows.values():
-        if row.recognised and not row.meets_all and row.computed:
-            row.broken_since = (
-                min((r.failing_since for r in row.cells.values() if not r.passed and r.failing_since), default=None)
-                or date.today()
+        row.results = len(row.cells)
+        failing = [r for r in row.cells.values() if not r.passed]
+        row.failing = len(failing)
+        row.failing_since = min((r.failing_since for r in failing if r.failing_since), default=None)
+    return _stages_and_breaches(rows, parent, run)
+
+
+def commune_counts(parent: AdminUnit, criteria: list[Criterion]) -> tuple[list[CommuneRow], dict]:
+    """Every commune below the unit with its counts (not its cells), and per district the communes meeting
+    each criterion: the same facts as commune_rows, tallied by the database (for the province)."""
+    run = db.session.connection().execute
+    rows = _communes(parent, run)
+    passing: dict[int, dict[str, int]] = {}
+    if criteria:
+        codes = [c.code for c in criteria]
+        not_met = CommuneResult.passed.is_(False)
+        met = [
+            func.sum(case((and_(CommuneResult.criterion_id == c.id, CommuneResult.passed), 1), else_=0))
+            for c in criteria
+        ]
+        for commune_id, results, failing, since, *met_by_criterion in run(
+            select(
+                CommuneResult.commune_id,
+                func.count(),
+                func.sum(case((not_met, 1), else_=0)),
+                func.min(case((not_met, CommuneResult.failing_since))),
+                *met,
             )
-    return list(rows.values())
+            .where(
+                CommuneResult.criterion_id.in_([c.id for c in criteria]),
+                CommuneResult.commune_id.in_(communes_below(parent)),
+            )
+            .group_by(CommuneResult.commune_id)
+        ):
+            row = rows.get(commune_id)
+            if row is None:
+                continue
+            row.results, row.failing, row.failing_since = results, int(failing or 0), since
+            district = passing.setdefault(row.unit.parent_id, {})
+            for code, n in zip(codes, met_by_criterion, strict=True):
+                district[code] = district.get(code, 0) + int(n or 0)
+    return _stages_and_breaches(rows, parent, run), passing
 
 
 @dataclass
@@ -148,9 +195,12 @@ def province_view(province: AdminUnit):
         select(AdminUnit).where(AdminUnit.parent_id == province.id).order_by(AdminUnit.code)
     ).all()
     by_district = {d.id: Totals() for d in districts}
-    rows = commune_rows(province, criteria)
+    rows, passing = commune_counts(province, criteria)
     for row in rows:
         by_district[row.unit.parent_id].add(row)
+    for district_id, met in passing.items():
+        if district_id in by_district:
+            by_district[district_id].passing = met
     total = Totals()
     for totals in by_district.values():
         total.merge(totals)

@@ -48,10 +48,18 @@ def format_moment(value: datetime | None) -> str:
     return to_user_timezone(value).strftime("%d/%m/%Y %H:%M")
 
 
+GROUPING = {"vi": ".", "en": ","}
+
+
 def format_number(value) -> str:
-    """1.234.567 in Vietnamese, 1,234,567 in English."""
+    """1.234.567 in Vietnamese, 1,234,567 in English. Whole numbers (most of a page's numbers) are
+    grouped here directly; anything else goes through Babel."""
     if value is None:
         return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        separator = GROUPING.get(str(get_locale()))
+        if separator:
+            return f"{value:,}".replace(",", separator)
     return format_decimal(value)
 
 

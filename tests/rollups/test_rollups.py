@@ -115,3 +115,32 @@ def test_the_district_matrix_filters_sorts_and_ranks(app, world, login):
     assert "Xã Quang Trung" in failing_c4  # its household signed for 2025 only
     none = client.get("/u/389/?fails=none").get_data(as_text=True)
     assert "Xã Quang Trung" not in none.split('id="district-matrix"')[1]
+
+
+def test_the_trend_tallies_each_months_snapshots(app, world, login):
+    """Month by month, the communes meeting every criterion in that month's snapshot, as the page shows them."""
+    from portal.criteria.models import MonthlySnapshot
+    from portal.criteria.results import snapshot_month
+    from portal.rollups.charts import trend
+
+    months = [date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)]
+    with app.app_context(), system_scope(db.session):
+        refresh_all()
+        for seed, month in enumerate(months):
+            _random_results(seed)
+            db.session.flush()
+            snapshot_month(month)
+        db.session.commit()
+        expected = []
+        for month in months:
+            by_commune: dict[int, bool] = {}
+            for snap in db.session.scalars(select(MonthlySnapshot).where(MonthlySnapshot.month == month)):
+                by_commune[snap.commune_id] = by_commune.get(snap.commune_id, True) and snap.passed
+            expected.append((month, sum(by_commune.values()), len(by_commune)))
+        province = db.session.get(AdminUnit, world.unit_id["P"])
+        assert [(m.month, m.meeting_all, m.communes) for m in trend(province)] == expected
+        assert [m.communes for m in trend(province)] == [3, 3, 3]
+    page = login("province").get("/u/38/").get_data(as_text=True)
+    table = page.split('id="trend-table"')[1]
+    for month, meeting, communes in expected:
+        assert f"{month:%m/%Y}</td><td class=\"num\">{meeting} / {communes}" in table
