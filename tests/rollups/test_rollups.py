@@ -143,4 +143,4 @@ def test_the_trend_tallies_each_months_snapshots(app, world, login):
     page = login("province").get("/u/38/").get_data(as_text=True)
     table = page.split('id="trend-table"')[1]
     for month, meeting, communes in expected:
-        assert f"{month:%m/%Y}</td><td class=\"num\">{meeting} / {communes}" in table
+        assert f'{month:%m/%Y}</td><td class="num">{meeting} / {communes}' in table
