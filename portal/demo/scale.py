@@ -295,36 +295,28 @@ def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date
         if "C2" in fails and index == 0:
             continue
         test(pid, name, listed + timedelta(days=2), "suspected", lead_id=lead)
-    for n in range(rng.randint(0, 3)):  # hotspots found in past years and eradicated
-        found = date(year - 1 - n, rng.randint(1, 12), rng.randint(1, 28))
+
+    def hotspot(kind, found, status, since):
         place = rng.choice(PLACES)
         b.add(
             Hotspot,
             commune_id=cid,
             place=place,
             village_id=rng.choice(village_ids),
-            kind=rng.choice(("use_point", "use_cluster")),
+            kind=kind,
             found_on=found,
-            status="eradicated",
-            status_since=found + timedelta(days=60),
+            status=status,
+            status_since=since,
             search_key=fold(place),
             is_demo=True,
         )
+
+    for n in range(rng.randint(0, 3)):  # hotspots found in past years and eradicated
+        found = date(year - 1 - n, rng.randint(1, 12), rng.randint(1, 28))
+        hotspot(rng.choice(("use_point", "use_cluster")), found, "eradicated", found + timedelta(days=60))
     for code, found, status in (("H1", date(year - 1, 10, 5), "active"), ("H2", ago(20), "eradicated")):
         if code in fails:
-            place = rng.choice(PLACES)
-            b.add(
-                Hotspot,
-                commune_id=cid,
-                place=place,
-                village_id=rng.choice(village_ids),
-                kind="use_point",
-                found_on=min(found, today),
-                status=status,
-                status_since=min(found + timedelta(days=10), today),
-                search_key=fold(place),
-                is_demo=True,
-            )
+            hotspot("use_point", min(found, today), status, min(found + timedelta(days=10), today))
     for m, name in enumerate(rng.sample(MODELS, rng.randint(1, 3))):
         mid = b.add(
             PreventionModel,
@@ -351,32 +343,24 @@ def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date
                 search_key=fold(name),
                 is_demo=True,
             )
+
+    def incident(day, severity, psychosis, summary):
+        b.add(
+            Incident,
+            commune_id=cid,
+            occurred_on=day,
+            village_id=rng.choice(village_ids),
+            severity=severity,
+            psychosis=psychosis,
+            summary=summary,
+            search_key=fold(summary),
+            is_demo=True,
+        )
+
     for _ in range(rng.randint(0, 2)):
-        summary = "Gây mất trật tự công cộng sau khi sử dụng ma túy"
-        b.add(
-            Incident,
-            commune_id=cid,
-            occurred_on=ago(rng.randint(20, 300)),
-            village_id=rng.choice(village_ids),
-            severity="administrative",
-            psychosis=False,
-            summary=summary,
-            search_key=fold(summary),
-            is_demo=True,
-        )
+        incident(ago(rng.randint(20, 300)), "administrative", False, "Gây mất trật tự công cộng sau khi sử dụng ma túy")
     if "C3b" in fails:
-        summary = "Đối tượng ngáo đá gây thương tích cho người thân"
-        b.add(
-            Incident,
-            commune_id=cid,
-            occurred_on=ago(rng.randint(1, 40)),
-            village_id=rng.choice(village_ids),
-            severity="very_serious",
-            psychosis=True,
-            summary=summary,
-            search_key=fold(summary),
-            is_demo=True,
-        )
+        incident(ago(rng.randint(1, 40)), "very_serious", True, "Đối tượng ngáo đá gây thương tích cho người thân")
     return fails
 
 
