@@ -424,3 +424,20 @@ def test_a_frozen_dossier_names_no_person(app, world, login):
         frozen = json.dumps(db.session.get(Dossier, dossier_id).latest_submission.snapshot, ensure_ascii=False)
     assert "Người Bí Mật Ẩn Danh" not in frozen and "Chủ Hộ Kín Tên" not in frozen and "HH-SECRET" not in frozen
     assert "CANARY-A-1X" in frozen  # the village's name is there: the check above is not vacuous
+
+
+def test_a_district_officer_opening_a_persons_record_writes_a_read_audit_row(app, world, login):
+    from portal.audit.models import AuditEvent
+
+    person_id = world.row_id[(Person, "A")]
+    district = login("district_1")
+    assert district.get(f"/u/{A}/persons/{person_id}").status_code == 200
+    assert district.get(f"/u/{A}/villages/{world.row_id[(Village, 'A')]}").status_code == 200  # no person in it
+    with app.app_context():
+        reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "read")).all()
+    assert [(r.user.username, r.object_type, r.object_id, r.unit_id) for r in reads] == [
+        ("district_1", "person", str(person_id), world.unit_id["A"])
+    ]
+    assert district.get(f"/u/{A}/persons/{person_id}").status_code == 200  # every look, not the first only
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "read")) == 2

@@ -144,3 +144,53 @@ def test_the_trend_tallies_each_months_snapshots(app, world, login):
     table = page.split('id="trend-table"')[1]
     for month, meeting, communes in expected:
         assert f'{month:%m/%Y}</td><td class="num">{meeting} / {communes}' in table
+
+
+def test_a_district_page_changes_on_the_next_request_after_a_register_write(app, world, login):
+    from portal.villages.models import Household, HouseholdCommitment
+
+    district, officer = login("district_1"), login("officer_b")
+    with app.app_context(), system_scope(db.session):
+        refresh_all()
+        db.session.commit()
+        household = db.session.get(Household, world.row_id[(Household, "B")])
+        assert not db.session.scalar(
+            select(HouseholdCommitment.id).where(
+                HouseholdCommitment.household_id == household.id, HouseholdCommitment.campaign == str(date.today().year)
+            )
+        )
+
+    def c4_of_b():
+        page = district.get("/u/389/?sort=name").get_data(as_text=True)
+        row = page.split("Xã Vân Am</a></th>")[1].split("</tr>")[0]
+        return row.split("<td")[1:][6]  # the cells: not met, C1, C1b, C2, C3a, C3b, C4
+
+    assert "✗" in c4_of_b() and "0/1" in c4_of_b()
+    response = officer.post(
+        "/u/15076/household-commitments/",
+        data={
+            "household_code": "HH-B",
+            "campaign": str(date.today().year),
+            "signed_on": date.today().strftime("%d/%m/%Y"),
+        },
+    )
+    assert response.status_code in (200, 302)
+    assert "✓" in c4_of_b() and "1/1" in c4_of_b()
+
+
+def test_the_exports_are_real_workbooks_with_no_live_formula(app, world, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    with app.app_context(), system_scope(db.session):
+        db.session.get(AdminUnit, world.unit_id["B"]).name = '=HYPERLINK("http://evil","Xã Vân Am")'
+        refresh_all()
+        db.session.commit()
+    district = load_workbook(io.BytesIO(login("district_1").get("/u/389/rollup.xlsx").data)).active
+    names = [row[1] for row in district.iter_rows(min_row=2, values_only=True)]
+    assert '\'=HYPERLINK("http://evil","Xã Vân Am")' in names and "Xã Quang Trung" in names
+    assert all(not (isinstance(c.value, str) and c.value.startswith("=")) for row in district.iter_rows() for c in row)
+    province = load_workbook(io.BytesIO(login("province").get("/u/38/rollup.xlsx").data)).active
+    rows = list(province.iter_rows(values_only=True))
+    assert rows[-1][1] == "Toàn tỉnh" and rows[-1][2] == 3 == sum(r[2] for r in rows[1:-1])
