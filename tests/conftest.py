@@ -81,12 +81,9 @@ def empty_database() -> None:
     # a decision points at the submission it rests on, which points back at the dossier: break the cycle
     db.session.execute(text("UPDATE dossier SET decided_submission_id = NULL"))
     tables = list(reversed(db.metadata.sorted_tables))
-    with system_scope(db.session):
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(table.delete())
+    with system_scope(db.session):  # DELETE, not TRUNCATE: on tables this small it is several times faster
+        for table in tables:
+            db.session.execute(table.delete())
         db.session.commit()
 
 

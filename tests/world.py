@@ -8,9 +8,11 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password
+from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
@@ -312,9 +314,28 @@ def recognised_dossier(commune, decided_by: int, comments: str):
     )
     db.session.add(attachment)
     db.session.flush()
-    submission = DossierSubmission(
-        dossier_id=dossier.id, round=1, snapshot=freeze(dossier, [attachment], date(2025, 11, 20))
-    )
+    version = db.session.scalar(select(CriteriaVersion).order_by(CriteriaVersion.id.desc()).limit(1))
+    lines = [  # every criterion met, as the province recognised it (the live results need not be computed)
+        {
+            "code": c.code,
+            "label_vi": c.label_vi,
+            "label_en": c.label_en,
+            "rule_vi": c.rule_vi,
+            "rule_en": c.rule_en,
+            "target": f"{c.comparator} {c.threshold:g}",
+            "numerator": 1,
+            "denominator": 1,
+            "value": c.threshold,
+            "share": False,
+            "unit": "",
+            "passed": True,
+            "borderline": False,
+        }
+        for c in version.criteria
+    ]
+    about = {"id": version.id, "number": version.number, "effective_from": version.effective_from.isoformat()}
+    frozen = freeze(dossier, [attachment], date(2025, 11, 20), scorecard_lines=(about, lines))
+    submission = DossierSubmission(dossier_id=dossier.id, round=1, snapshot=frozen)
     db.session.add(submission)
     db.session.flush()
     dossier.decided_submission_id = submission.id

@@ -136,9 +136,10 @@ def commitments_summary(commune_id: int, day: date) -> list[dict]:
     ]
 
 
-def freeze(dossier, attachments: list, day: date | None = None) -> dict:
+def freeze(dossier, attachments: list, day: date | None = None, scorecard_lines=None) -> dict:
+    """The submission's record; `scorecard_lines` = (version, lines) when the caller has them already."""
     day = day or date.today()
-    version, lines = criteria_lines(dossier.commune, day)
+    version, lines = scorecard_lines or criteria_lines(dossier.commune, day)
     return {
         "as_of": day.isoformat(),
         "commune": {"code": dossier.commune.code, "name": dossier.commune.name},

@@ -75,7 +75,7 @@ def test_out_of_reach_answers_404_and_writes_nothing(app, world, session_for, en
             url = url_for_rule(rule.rule, values)
             for method in methods_of(rule):
                 if expected_allowed:
-                    if method == "GET":
+                    if method == "GET" and guard == "guard on":  # the control: within reach it works
                         response = client.get(url)
                         assert response.status_code == 200, (user, method, url)
                     continue
