@@ -61,7 +61,6 @@ class Dossier(db.Model):
     events: Mapped[list["DossierEvent"]] = relationship(order_by="DossierEvent.id")
     attachments: Mapped[list["Attachment"]] = relationship(order_by="Attachment.id")
     decided_submission = relationship("DossierSubmission", foreign_keys=[decided_submission_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     @property
     def latest_submission(self) -> "DossierSubmission | None":

@@ -52,18 +52,17 @@ class Transition:
     sources: frozenset
     target: str
     permission: str
-    label: object
 
 
 TRANSITIONS = {
     t.action: t
     for t in (
-        Transition("submit", frozenset({DRAFT, RETURNED}), SUBMITTED, RECOGNITION_PREPARE, _l("Submit")),
-        Transition("return", frozenset({SUBMITTED}), RETURNED, RECOGNITION_APPRAISE, _l("Return to the commune")),
-        Transition("approve", frozenset({SUBMITTED}), APPROVED, RECOGNITION_APPRAISE, _l("Approve and forward")),
-        Transition("recognise", frozenset({APPROVED}), RECOGNISED, RECOGNITION_DECIDE, _l("Recognise")),
-        Transition("reject", frozenset({APPROVED}), REJECTED, RECOGNITION_DECIDE, _l("Reject")),
-        Transition("revoke", frozenset({RECOGNISED}), REVOKED, RECOGNITION_DECIDE, _l("Revoke recognition")),
+        Transition("submit", frozenset({DRAFT, RETURNED}), SUBMITTED, RECOGNITION_PREPARE),
+        Transition("return", frozenset({SUBMITTED}), RETURNED, RECOGNITION_APPRAISE),
+        Transition("approve", frozenset({SUBMITTED}), APPROVED, RECOGNITION_APPRAISE),
+        Transition("recognise", frozenset({APPROVED}), RECOGNISED, RECOGNITION_DECIDE),
+        Transition("reject", frozenset({APPROVED}), REJECTED, RECOGNITION_DECIDE),
+        Transition("revoke", frozenset({RECOGNISED}), REVOKED, RECOGNITION_DECIDE),
     )
 }
 
@@ -134,10 +133,10 @@ def edit(actor, dossier: Dossier, comments: str, explanations: dict, lock_versio
     _check_version(dossier, lock_version)
     errors = {}
     if len(comments) > 10_000:
-        errors["comments"] = _l("At most %(n)s characters.", n="10.000")
+        errors["comments"] = _l("At most %(n)s characters.", n=format_number(10_000))
     for code, text in explanations.items():
         if len(text) > 4_000:
-            errors[f"explain-{code}"] = _l("At most %(n)s characters.", n="4.000")
+            errors[f"explain-{code}"] = _l("At most %(n)s characters.", n=format_number(4_000))
     if errors:
         raise Refused(_l("Please correct the highlighted fields."), errors)
     dossier.comments = comments.strip()
