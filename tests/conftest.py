@@ -124,19 +124,20 @@ def session_for(app):
     """session_for(username) -> a client holding a live server-side session of that user, made as a login
     makes one but without verifying the password again (the login itself is tested in tests/auth)."""
 
-    def _session(username: str):
-        with app.app_context(), system_scope(db.session):
-            user = db.session.scalar(select(User).where(User.username == username))
-            token = secrets.token_urlsafe(32)
-            db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id))
-            db.session.commit()
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = token
-            session["_fresh"] = True
-        return client
+    return lambda username: client_with_session(app, username)
 
-    return _session
+
+def client_with_session(app, username: str):
+    with app.app_context(), system_scope(db.session):
+        user = db.session.scalar(select(User).where(User.username == username))
+        token = secrets.token_urlsafe(32)
+        db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id))
+        db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return client
 
 
 @pytest.fixture
