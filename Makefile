@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PORTAL_ENV ?= development
 
-.PHONY: run test install catalogs setup-db lint browser-deps clean
+.PHONY: run test install catalogs setup-db lint system-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +35,22 @@ run: setup-db
 lint: install
 	$(BIN)/ruff check portal tests bench
 
-# Chromium for the browser tests, from Debian's packages (needs root; skipped with a message otherwise).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Chromium for the browser tests, and WeasyPrint's libraries with a font holding every Vietnamese
+# letter for the dossier and decision PDFs, from Debian's packages (needs root; a message otherwise).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ldconfig -p | grep -q libpango-1.0.so.0 || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing libpangoft2-1.0-0"; \
+	ldconfig -p | grep -q libharfbuzz-subset.so.0 || missing="$$missing libharfbuzz-subset0"; \
+	fc-list 2>/dev/null | grep -q DejaVuSerif || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "no Chromium and not root: the browser tests will be skipped"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing:$$missing (not root: browser tests skipped, PDF tests fail)"; fi; \
+	fi
 
-test: catalogs lint browser-deps
+test: catalogs lint system-deps
 	PORTAL_ENV=testing $(BIN)/python -m pytest
 
 clean:
