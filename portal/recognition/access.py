@@ -103,19 +103,28 @@ def broken_since(commune_ids) -> dict[int, date]:
     return {commune_id: since or date.today() for commune_id, since in rows}
 
 
+def _broken(unit: AdminUnit, version):
+    """The newest dossiers below the unit that are recognised, still valid, and whose commune fails a
+    criterion of the version in force now: the one definition of a breach to flag."""
+    failing_now = exists().where(
+        CommuneResult.commune_id == Dossier.commune_id,
+        CommuneResult.passed.is_(False),
+        CommuneResult.criterion_id.in_([c.id for c in version.criteria]),
+    )
+    still_valid = or_(Dossier.valid_until.is_(None), Dossier.valid_until >= date.today())
+    return select(Dossier).where(
+        Dossier.id.in_(_newest_ids(unit)), Dossier.state == RECOGNISED, still_valid, failing_now
+    )
+
+
 def flagged(unit: AdminUnit) -> list[tuple[Dossier, date]]:
     """Recognised communes below the unit whose live scorecard now fails a criterion, with the date."""
-    recognised = {
-        d.commune_id: d.id for d in db.session.execute(newest_dossier_rows(unit)) if stage_of(d) == RECOGNISED
-    }
-    broken = broken_since(recognised)
-    if not broken:
+    version = version_in_force()
+    if version is None:
         return []
-    dossiers = {
-        d.commune_id: d
-        for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(recognised[c] for c in broken)))
-    }
-    return sorted(((dossiers[cid], day) for cid, day in broken.items()), key=lambda item: item[1])
+    dossiers = db.session.scalars(_broken(unit, version)).all()
+    since = broken_since([d.commune_id for d in dossiers])
+    return sorted(((d, since[d.commune_id]) for d in dossiers), key=lambda item: item[1])
 
 
 @dataclass(frozen=True)
@@ -144,14 +153,7 @@ def _work(user):
         if RECOGNITION_DECIDE in permissions:
             yield "decide", select(Dossier).where(mine, Dossier.state == APPROVED)
             if version is not None:
-                failing_now = exists().where(
-                    CommuneResult.commune_id == Dossier.commune_id,
-                    CommuneResult.passed.is_(False),
-                    CommuneResult.criterion_id.in_([c.id for c in version.criteria]),
-                )
-                still_valid = or_(Dossier.valid_until.is_(None), Dossier.valid_until >= date.today())
-                newest = Dossier.id.in_(_newest_ids(unit))
-                yield "broken", select(Dossier).where(newest, Dossier.state == RECOGNISED, still_valid, failing_now)
+                yield "broken", _broken(unit, version)
 
 
 NEWS = frozenset({"decided"})  # shown in the inbox, not counted as waiting
