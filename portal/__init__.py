@@ -83,6 +83,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.criteria.cli import commands as metrics_cli
     from portal.criteria.views import criteria
     from portal.demo.cli import commands as demo_cli
+    from portal.imports.cli import commands as imports_cli
+    from portal.imports.views import imports
     from portal.recognition.views import inbox_pages, recognition
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint, templates
@@ -106,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
         recognition,
         inbox_pages,
         accounts,
+        imports,
+        imports_cli,
         tenants_cli,
         users_cli,
         demo_cli,

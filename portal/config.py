@@ -41,6 +41,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Dossier scans: outside the web root, under names the server makes.
         "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR", os.path.join(instance_path, "attachments")),
         "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(4 * 1024 * 1024))),
+        # Spreadsheet imports: the upload waits here for its job; limits checked before any parsing.
+        "IMPORTS_DIR": os.environ.get("IMPORTS_DIR", os.path.join(instance_path, "imports")),
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "IMPORT_MAX_UNPACKED": int(os.environ.get("IMPORT_MAX_UNPACKED", str(200 * 1024 * 1024))),
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations"),

@@ -32,4 +32,8 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Readers go on while an import commits (WAL), and a writer waits its turn rather than failing.
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "delete":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

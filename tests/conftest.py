@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select, text
 from portal import create_app
 from portal.auth.models import User, UserSession
 from portal.extensions import db
+from portal.imports.jobs import wait_for_workers
 from portal.tenancy.guard import clear_reach, system_scope
 from tests.world import PASSWORD, seed_world
 
@@ -68,6 +69,7 @@ def _migrated_app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
             "ATTACHMENTS_DIR": str(tmp_path_factory.mktemp("attachments")),
+            "IMPORTS_DIR": str(tmp_path_factory.mktemp("imports")),
         }
     )
     with app.app_context():
@@ -94,6 +96,7 @@ def app(_migrated_app):
     with app.app_context():
         empty_database()
     yield app
+    wait_for_workers()  # an import job started by the test ends before the next test empties the database
     with app.app_context():
         db.session.rollback()
         clear_reach(db.session)

@@ -16,6 +16,7 @@ from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
+from portal.imports.models import CHECKED, ImportJob
 from portal.incidents.models import Incident
 from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
 from portal.prevention.models import ModelActivity, PreventionModel
@@ -225,6 +226,23 @@ def _incident(commune, key, made):
 
 # Every tenant-owned model needs a factory here (in dependency order), so that the sweep and the
 # canaries cover it: test_world_covers_every_tenant_model fails otherwise.
+def _import_job(commune, key, made):
+    """A checked import waiting for its confirmation (its file is not on disk: a commit of it is refused)."""
+    return ImportJob(
+        commune_id=commune.id,
+        register="households",
+        filename=f"ho-{canary(key)}.xlsx",
+        stored_name=f"world-{key}.xlsx",
+        size=1,
+        sha256="0" * 64,
+        state=CHECKED,
+        rows_total=2,
+        to_add=1,
+        refused_rows=0,
+        report={"total": 2, "refusals": [], "refusal_count": 0, "updates": [[3, [["Chủ hộ", canary(key, 2), "B"]]]]},
+    )
+
+
 FACTORIES = {
     Village: _village,
     Household: _household,
@@ -240,6 +258,7 @@ FACTORIES = {
     PreventionModel: _model,
     ModelActivity: _activity,
     Incident: _incident,
+    ImportJob: _import_job,
 }
 
 

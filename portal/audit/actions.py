@@ -25,6 +25,7 @@ def record(action: str, *, actor_id=None, unit_id=None, object_type="", object_i
 
 
 READ = "read"
+EXPORT = "export"
 
 
 def record_read(user, unit, object_type: str, object_id) -> None:

@@ -11,15 +11,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.audit.actions import READ, record_read
+from portal.audit.actions import EXPORT, READ, record, record_read
 from portal.audit.models import AuditEvent
 from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
 from portal.extensions import db
+from portal.imports.specs import SPECS
 from portal.registers import actions, display
 from portal.registers.access import PAGE_SIZE, get_row, list_statement, page_of
+from portal.registers.export import write_export
 from portal.registers.fields import RowSelectField
 from portal.registers.registry import by_table, load_row_choices
 from portal.registers.spec import Register
+from portal.shell import downloads
 from portal.tenancy.access import has_permission
 from portal.tenancy.routing import requires, unit_blueprint
 
@@ -78,18 +81,35 @@ def make_blueprint(register: Register):
     blueprint = unit_blueprint(register.slug, register.model.__module__, url_prefix=f"/{register.slug}")
     param = register.param
 
-    def list_context(unit, args, form=None, editing=None, conflict=None, errors=None) -> dict:
-        """Everything the list page and its fragments show, for the given query-string arguments."""
+    def selection(unit, args) -> dict:
+        """The rows the list shows for these query-string arguments: only the search and filters the
+        reader may use (a viewer cannot search or filter on personal data)."""
         personal = _personal(unit)
         can_search = personal or not register.search_is_personal
         usable = [f for f in register.filters if personal or not f.personal]
         filters = {f.key: args.get(f.key, "") for f in usable}
         sort = args.get("sort", "")
-        page = max(args.get("page", 1, type=int), 1)
         show_deleted = args.get("deleted") == "1"
         query = args.get("q", "") if can_search else ""
         stmt = list_statement(register, unit, query=query, filters=filters, sort=sort, deleted=show_deleted)
-        rows, total = page_of(stmt, page)
+        return {
+            "personal": personal,
+            "can_search": can_search,
+            "usable": usable,
+            "filters": filters,
+            "sort": sort,
+            "show_deleted": show_deleted,
+            "query": query,
+            "stmt": stmt,
+        }
+
+    def list_context(unit, args, form=None, editing=None, conflict=None, errors=None) -> dict:
+        """Everything the list page and its fragments show, for the given query-string arguments."""
+        chosen = selection(unit, args)
+        personal, can_search, usable, filters = (chosen[k] for k in ("personal", "can_search", "usable", "filters"))
+        sort, show_deleted, query = chosen["sort"], chosen["show_deleted"], chosen["query"]
+        page = max(args.get("page", 1, type=int), 1)
+        rows, total = page_of(chosen["stmt"], page)
         context = {
             "register": register,
             "unit": unit,
@@ -109,6 +129,7 @@ def make_blueprint(register: Register):
             "editing": editing,
             "conflict": conflict,
             "errors": errors or {},
+            "importable": SPECS,
             "cell": lambda row, column: display.cell(register, row, column, personal, unit),
             "register_value": lambda reg, name, row: display.field_value(reg, name, getattr(row, name, None), True),
         }
@@ -137,6 +158,32 @@ def make_blueprint(register: Register):
     @requires(REGISTERS_READ, COMMUNE)
     def index(unit):
         return listing(unit)
+
+    @requires(REGISTERS_READ, COMMUNE)
+    def export(unit):
+        """The list as it is filtered, as .xlsx; the export itself is recorded before a byte is sent."""
+        chosen = selection(unit, request.args)
+        path, count = write_export(register, chosen["stmt"], chosen["personal"])
+        try:
+            record(
+                EXPORT,
+                actor_id=current_user.id,
+                unit_id=unit.id,
+                object_type=register.model.__tablename__,
+                after={
+                    "rows": count,
+                    "search": chosen["query"],
+                    "filters": {k: v for k, v in chosen["filters"].items() if v},
+                    "deleted": chosen["show_deleted"],
+                    "personal": chosen["personal"],
+                },
+            )
+            db.session.commit()
+        except Exception:
+            path.unlink(missing_ok=True)  # no audit row, no file
+            raise
+        name = f"{register.title} - {unit.name} - {date.today().strftime('%d-%m-%Y')}.xlsx"
+        return downloads.stream_file(path, downloads.XLSX, name)
 
     @requires(REGISTERS_WRITE, COMMUNE)
     def new(unit):
@@ -257,6 +304,7 @@ def make_blueprint(register: Register):
 
     one = f"/<int:{param}>"
     blueprint.add_url_rule("/", "index", index, methods=["GET"])
+    blueprint.add_url_rule("/export.xlsx", "export", export, methods=["GET"])
     if register.can_create:
         blueprint.add_url_rule("/new", "new", new, methods=["GET"])
         blueprint.add_url_rule("/", "create", create, methods=["POST"])

@@ -124,7 +124,7 @@ def _scope_tenant_queries(state) -> None:
     )
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -142,12 +142,12 @@ def _changes(obj, action: str) -> tuple[dict | None, dict | None]:
             continue
         hist = state.attrs[key].history
         if action == "create":
-            after[key] = _jsonable(getattr(obj, key))
+            after[key] = jsonable(getattr(obj, key))
         elif action == "delete":
-            before[key] = _jsonable(hist.unchanged[0] if hist.unchanged else (hist.deleted or [None])[0])
+            before[key] = jsonable(hist.unchanged[0] if hist.unchanged else (hist.deleted or [None])[0])
         elif hist.has_changes():
-            before[key] = _jsonable(hist.deleted[0] if hist.deleted else None)
-            after[key] = _jsonable(hist.added[0] if hist.added else None)
+            before[key] = jsonable(hist.deleted[0] if hist.deleted else None)
+            after[key] = jsonable(hist.added[0] if hist.added else None)
     return (before or None), (after or None)
 
 

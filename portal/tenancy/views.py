@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, REGISTERS_READ, UNIT_VIEW
+from portal.auth.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 from portal.criteria.scorecard import scorecard
 from portal.recognition.access import newest_dossiers, stage_of
 from portal.rollups.views import district_page, province_page
@@ -48,4 +48,5 @@ def home(unit):
         day=None,
         can_manage_criteria=has_permission(current_user, unit, CRITERIA_MANAGE),
         can_manage_accounts=has_permission(current_user, unit, ACCOUNTS_MANAGE),
+        can_import=has_permission(current_user, unit, REGISTERS_WRITE),
     )

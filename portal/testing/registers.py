@@ -119,7 +119,7 @@ def _validate_test(commune, data, row):
     return {}
 
 
-def _after_test(commune, actor, test, created):
+def after_test_saved(commune, actor, test, created):
     """A positive test of someone on no register is a missed case; recorded here, in the same transaction."""
     existing = db.session.scalar(live_rows(MissedCase, commune).where(MissedCase.test_id == test.id))
     missed = test.result == "positive" and not on_register(commune, test.person_id, test.tested_on)
@@ -162,7 +162,7 @@ drug_tests = declare(
         ],
         default_sort="-tested_on",
         validate=_validate_test,
-        after_save=_after_test,
+        after_save=after_test_saved,
         cell=_test_cell,
         prefill=("person_id", "lead_id"),
         choices={"reason": TEST_REASONS, "sample": SAMPLES, "result": RESULTS},

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from portal.persons.models import Person
 from portal.prevention.models import PreventionModel
 from portal.villages.models import Village
+from tests.world import canary
 
 PUBLIC = "public"  # anyone, logged in or not
 ANY_USER = "any user"  # any logged-in user; touches only their own account
@@ -192,6 +193,7 @@ def _register_routes() -> dict:
                     row,
                     body=lambda w, u=update: {**u(w), "version": "1"},
                 ),
+                f"{slug}.export": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
                 f"{slug}.delete": UnitRoute("registers.write", ("commune",), "officer_a", "A", row),
                 f"{slug}.restore": UnitRoute("registers.write", ("commune",), "officer_a", "A", row),
             }
@@ -290,6 +292,39 @@ def _recognition_routes() -> dict:
     }
 
 
+def households_sheet() -> io.BytesIO:
+    """A valid one-row households file for commune A (its village is the world's)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Mã hộ", "Chủ hộ", "Thôn"])
+    book.active.append(["HH-SHEET", "Lò Văn Tệp", f"Thôn {canary('A')}"])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def _import_routes() -> dict:
+    job = {"import_job_id": "row"}
+    return {
+        "imports.index": UnitRoute("registers.write", ("commune",), "officer_a", "A"),
+        "imports.template": UnitRoute(
+            "registers.write", ("commune",), "officer_a", "A", params={"register": "households"}
+        ),
+        "imports.upload": UnitRoute(
+            "registers.write",
+            ("commune",),
+            "officer_a",
+            "A",
+            body=lambda w: {"register": "households", "file": (households_sheet(), "ho.xlsx")},
+        ),
+        "imports.show": UnitRoute("registers.write", ("commune",), "officer_a", "A", job),
+        "imports.confirm": UnitRoute("registers.write", ("commune",), "officer_a", "A", job, body={"version": "1"}),
+        "imports.discard": UnitRoute("registers.write", ("commune",), "officer_a", "A", job),
+    }
+
+
 UNIT_ROUTES = {
     "units.home": UnitRoute("unit.view", ALL_LEVELS, "officer_a", "A"),
     "workspace.due": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
@@ -301,6 +336,7 @@ UNIT_ROUTES = {
     **_recognition_routes(),
     "criteria.publish": UnitRoute("criteria.manage", ("province",), "province", "P", body=lambda w: publish_body()),
     **_register_routes(),
+    **_import_routes(),
     "accounts.index": UnitRoute("accounts.manage", ("province", "district"), "district_1", "D1"),
     "accounts.create": UnitRoute(
         "accounts.manage",

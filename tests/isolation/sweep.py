@@ -40,8 +40,8 @@ def state_fingerprint(app) -> tuple:
             tuple(tuple(r) for r in db.session.execute(text(f"SELECT * FROM {t} ORDER BY id")))  # noqa: S608
             for t in STATE_TABLES
         )
-        # a look at a personal record writes a read row by design; any other audit row means a change
-        audits = db.session.scalar(text("SELECT count(*) FROM audit_event WHERE action <> 'read'"))
+        # a look at a personal record or an export writes its audit row by design; any other means a change
+        audits = db.session.scalar(text("SELECT count(*) FROM audit_event WHERE action NOT IN ('read', 'export')"))
         db.session.rollback()
     return rows, audits
 

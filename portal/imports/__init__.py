@@ -1,0 +1,1 @@
+"""Importing registers from Excel: templates, checks, previews, all-or-nothing commits."""

@@ -1,0 +1,336 @@
+"""Import jobs: the file waits on disk, a separate process checks it and, once the officer confirms,
+commits it; the page follows the job's progress and survives the officer leaving.
+
+The work runs in its own process (`python -m portal.imports.worker JOB PHASE`), started per job: no
+broker to run beside the portal, and a job cut off half-way (killed, machine down) has committed
+nothing, since all its rows go in one transaction. Progress is a small JSON file beside the upload,
+replaced atomically, so reading it never waits on the import's write lock. A job whose process is
+gone, or silent for too long, reads as interrupted."""
+
+import hashlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.audit.actions import record
+from portal.auth.models import User
+from portal.auth.roles import REGISTERS_WRITE
+from portal.extensions import db
+from portal.imports.files import FileRefused, check_archive
+from portal.imports.models import (
+    CHECKED,
+    CHECKING,
+    COMMITTED,
+    COMMITTING,
+    DISCARDED,
+    FAILED,
+    INTERRUPTED,
+    QUEUED,
+    REFUSED,
+    RUNNING,
+    ImportJob,
+)
+from portal.imports.plan import Plan, build_plan
+from portal.imports.specs import SPECS
+from portal.imports.write import commit_plan
+from portal.tenancy.access import has_permission
+from portal.tenancy.guard import set_reach, system_scope
+from portal.tenancy.models import AdminUnit
+
+CHECK, COMMIT = "check", "commit"
+SILENT_AFTER = timedelta(seconds=90)  # no progress for this long: the job is taken as interrupted
+STALE_FILES_AFTER = timedelta(days=1)
+
+
+LAUNCHED: list[subprocess.Popen] = []  # this process's workers, for tests that wait for them
+
+
+def wait_for_workers(timeout: float = 120) -> None:
+    """Wait until every worker this process started has ended (the tests' barrier between tests)."""
+    while LAUNCHED:
+        LAUNCHED.pop().wait(timeout)
+
+
+class Busy(Exception):
+    """The commune already has an import running."""
+
+
+def imports_dir() -> Path:
+    path = Path(current_app.config["IMPORTS_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_of(job: ImportJob) -> Path:
+    return imports_dir() / job.stored_name
+
+
+def _progress_path(job: ImportJob) -> Path:
+    return imports_dir() / (job.stored_name + ".progress.json")
+
+
+# Upload ------------------------------------------------------------------------------------------
+
+
+def store_upload(stream, max_bytes: int) -> tuple[str, int, str]:
+    """Write the upload under a random name; (name, size, sha256). Refused when it is not a safe .xlsx."""
+    name = secrets.token_hex(16) + ".xlsx"
+    path = imports_dir() / name
+    digest, size = hashlib.sha256(), 0
+    with open(path, "wb") as out:
+        while chunk := stream.read(65536):
+            size += len(chunk)
+            if size > max_bytes:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise FileRefused(_l("The file is larger than %(mb)d MB.", mb=max_bytes // 2**20))
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise FileRefused(_l("Choose a file to import."))
+    try:
+        check_archive(path, current_app.config["IMPORT_MAX_UNPACKED"])
+    except FileRefused:
+        path.unlink(missing_ok=True)
+        raise
+    return name, size, digest.hexdigest()
+
+
+def create(actor, commune, register: str, filename: str, stored: tuple[str, int, str], locale: str) -> ImportJob:
+    """A new job for the commune (its first check starts at once). Busy while another one runs."""
+    running = db.session.scalar(
+        select(ImportJob).where(ImportJob.commune_id == commune.id, ImportJob.state.in_(RUNNING)).limit(1)
+    )
+    if running is not None and settle(running).state in RUNNING:
+        raise Busy()
+    name, size, sha = stored
+    job = ImportJob(
+        commune_id=commune.id,
+        user_id=actor.id,
+        register=register,
+        filename=(filename or "file.xlsx")[-200:],
+        stored_name=name,
+        size=size,
+        sha256=sha,
+        locale=locale,
+        state=QUEUED,
+    )
+    db.session.add(job)
+    db.session.flush()
+    _remove_stale_files()
+    return job
+
+
+def launch(job: ImportJob, phase: str) -> None:
+    """Start the job's process; the caller has committed the job's state. The pid is kept to tell a
+    job that died from one that is working."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": current_app.config["SQLALCHEMY_DATABASE_URI"],
+        "IMPORTS_DIR": str(imports_dir()),
+        "IMPORT_MAX_ROWS": str(current_app.config["IMPORT_MAX_ROWS"]),
+    }
+    write_progress(job, phase, 0, 0)
+    process = subprocess.Popen(  # noqa: S603 - our own module, arguments are ints and a fixed word
+        [sys.executable, "-m", "portal.imports.worker", str(job.id), phase],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    threading.Thread(target=process.wait, daemon=True).start()  # reaped when it ends: no zombie
+    LAUNCHED.append(process)
+    job.pid = process.pid
+    db.session.commit()
+
+
+def confirm(job: ImportJob) -> None:
+    job.state = COMMITTING
+    job.message = ""
+    db.session.flush()
+
+
+def discard(job: ImportJob) -> None:
+    job.state = DISCARDED
+    job.finished_at = datetime.now(UTC)
+    _delete_files(job)
+
+
+# Progress and liveness ---------------------------------------------------------------------------
+
+
+def write_progress(job: ImportJob, phase: str, done: int, total: int) -> None:
+    path = _progress_path(job)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"phase": phase, "done": done, "total": total, "at": time.time()}))
+    os.replace(temporary, path)
+
+
+def progress_of(job: ImportJob) -> dict | None:
+    try:
+        return json.loads(_progress_path(job).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def settle(job: ImportJob) -> ImportJob:
+    """A running job whose process has gone (or fell silent) is marked interrupted: its transaction
+    never committed, so nothing of it was saved."""
+    if job.state not in RUNNING:
+        return job
+    progress = progress_of(job)
+    silent = progress is None or time.time() - progress["at"] > SILENT_AFTER.total_seconds()
+    if _alive(job.pid) and not silent:
+        return job
+    db.session.refresh(job)
+    if job.state not in RUNNING:  # it finished while we looked
+        return job
+    job.state = INTERRUPTED
+    job.message = str(_l("The import stopped before it finished; nothing of it was saved. Start it again."))
+    job.finished_at = datetime.now(UTC)
+    _delete_files(job)
+    db.session.commit()
+    return job
+
+
+def _delete_files(job: ImportJob) -> None:
+    for path in (file_of(job), _progress_path(job)):
+        path.unlink(missing_ok=True)
+
+
+def _remove_stale_files() -> None:
+    """Files of jobs nobody came back to, and of jobs that died, do not stay on disk."""
+    cutoff = time.time() - STALE_FILES_AFTER.total_seconds()
+    for path in imports_dir().iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+# The job's process -------------------------------------------------------------------------------
+
+
+def run(job_id: int, phase: str) -> None:
+    """In the worker process, inside an app context: check the file, or commit it."""
+    with system_scope(db.session):
+        job = db.session.get(ImportJob, job_id)
+        actor = db.session.get(User, job.user_id) if job and job.user_id else None
+        commune = db.session.get(AdminUnit, job.commune_id) if job else None
+    if job is None or job.state != (QUEUED if phase == CHECK else COMMITTING):
+        return
+    set_reach(db.session, read=frozenset({commune.id}), write=frozenset({commune.id}), actor_id=job.user_id)
+    with force_locale(job.locale):
+        if actor is None or not actor.is_active or not has_permission(actor, commune, REGISTERS_WRITE):
+            _end(job, FAILED, _l("The account that started this import may no longer write this commune's registers."))
+            return
+        try:
+            if phase == CHECK:
+                _check(job, commune)
+            else:
+                _commit(job, commune, actor)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("import job %s failed", job_id)
+            job = db.session.get(ImportJob, job_id)
+            _end(job, FAILED, _l("The import failed; nothing of it was saved. Try again, or tell the administrator."))
+            raise
+
+
+def _plan(job: ImportJob, commune, phase: str) -> Plan | None:
+    try:
+        return build_plan(
+            SPECS[job.register],
+            commune,
+            file_of(job),
+            max_rows=current_app.config["IMPORT_MAX_ROWS"],
+            progress=lambda done, total: write_progress(job, phase, done, total),
+        )
+    except FileRefused as refused:
+        db.session.rollback()
+        _end(job, REFUSED, refused.message)
+        return None
+
+
+def _check(job: ImportJob, commune) -> None:
+    job.state = CHECKING
+    db.session.commit()
+    plan = _plan(job, commune, CHECK)
+    if plan is not None:
+        _keep_plan(job, plan)
+        job.state = CHECKED
+        db.session.commit()
+
+
+def _keep_plan(job: ImportJob, plan: Plan) -> None:
+    job.rows_total, job.to_add, job.to_update = plan.total, len(plan.adds), len(plan.updates)
+    job.unchanged, job.refused_rows = plan.unchanged, plan.refused_rows
+    job.report = plan.report()
+    job.checked_at = datetime.now(UTC)
+
+
+def _commit(job: ImportJob, commune, actor) -> None:
+    """Check the file again against the registers as they are now, then write it, all in one transaction
+    with the job's own end: killed anywhere before the commit, nothing of it stays."""
+    plan = _plan(job, commune, COMMIT)
+    if plan is None:
+        return
+    if not plan.committable:
+        db.session.rollback()
+        _keep_plan(job, plan)
+        job.state = CHECKED
+        job.message = str(_l("The registers changed since the check: read the new preview."))
+        db.session.commit()
+        return
+    outcome = commit_plan(plan, commune, actor, lambda done, total: write_progress(job, "save", done, total))
+    _keep_plan(job, plan)
+    job.added, job.updated = outcome.added, outcome.updated
+    job.state = COMMITTED
+    job.finished_at = datetime.now(UTC)
+    record(
+        "import",
+        actor_id=actor.id,
+        unit_id=commune.id,
+        object_type=SPECS[job.register].model.__tablename__,
+        object_id=job.id,
+        after={"file": job.filename, "sha256": job.sha256, "added": outcome.added, "updated": outcome.updated},
+    )
+    db.session.commit()
+    _delete_files(job)
+
+
+def _end(job: ImportJob, state: str, message) -> None:
+    job.state = state
+    job.message = str(message)
+    job.finished_at = datetime.now(UTC)
+    db.session.commit()
+    _delete_files(job)
