@@ -67,12 +67,20 @@ class Column:
             return [str(label) for label in (self.choices or {}).values()]
 
     def choice_lookup(self) -> dict[str, str]:
+        """Every way a cell may name a choice: its label in either language, its code, and for the
+        law's lettered lists ("b) …") the letter alone or the text without it."""
         lookup = {}
         for value, label in (self.choices or {}).items():
             lookup[fold(value)] = value
             for locale in ("en", "vi"):
                 with force_locale(locale):
-                    lookup[fold(str(label))] = value
+                    text = fold(str(label))
+                lookup[text] = value
+                lettered = re.fullmatch(r"(\w{1,2})\) (.+)", text)
+                if lettered:
+                    lookup.setdefault(lettered.group(1), value)
+                    lookup.setdefault(lettered.group(1) + ")", value)
+                    lookup.setdefault(lettered.group(2), value)
         return lookup
 
 

@@ -1,6 +1,7 @@
 """The blank workbook of an importable register: Vietnamese headers, an example row, drop-down lists
 where a value is a choice, text cells where leading zeros matter, and a sheet explaining each column."""
 
+from datetime import date
 from io import BytesIO
 
 from flask_babel import force_locale
@@ -28,6 +29,13 @@ KIND_HELP = {
 TEMPLATE_ROWS = 2000  # rows given the drop-downs and formats
 
 
+def _example(value):
+    """A cell of the example row: a day or a number as such, anything else (a choice's label) as text."""
+    if value is None or isinstance(value, date | int):
+        return value
+    return safe_cell(str(value))
+
+
 def template_workbook(spec: ImportSpec) -> bytes:
     with force_locale("vi"):
         return _build(spec)
@@ -40,7 +48,7 @@ def _build(spec: ImportSpec) -> bytes:
     lists = book.create_sheet(_("Lists")[:31])
     help_sheet = book.create_sheet(_("How to fill it in")[:31])
     sheet.append([str(c.label) for c in spec.columns])
-    sheet.append([safe_cell(str(c.example)) if isinstance(c.example, str) else c.example for c in spec.columns])
+    sheet.append([_example(c.example) for c in spec.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for cell in sheet[2]:
