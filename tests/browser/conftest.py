@@ -49,6 +49,7 @@ def live_server(tmp_path_factory, _compiled_catalogs):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "WTF_CSRF_ENABLED": True,
             "ATTACHMENTS_DIR": str(database.parent / "attachments"),
+            "IMPORTS_DIR": str(database.parent / "imports"),
         }
     )
     with app.app_context():
