@@ -106,7 +106,7 @@ def build_plan(
                 if progress and plan.total % PROGRESS_EVERY == 0:
                     progress(plan.total, sheet.total)
                 raw = {c.key: cells[positions[c.key]] if positions[c.key] < len(cells) else None for c in columns}
-                if _is_example(examples, raw):
+                if plan.total == 1 and _is_example(examples, raw):  # the template puts it first
                     plan.example_skipped = True
                     plan.total -= 1
                     continue

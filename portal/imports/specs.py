@@ -85,7 +85,9 @@ def _households(commune) -> dict[str, int]:
 def _village_of(values: dict, ctx: dict, out: Converted) -> None:
     if "village" in values:
         name = values.pop("village")
-        village_id = ctx["villages"].get(fold(name))
+        village_id = ctx["villages"].get(name)
+        if village_id is None:  # spelled another way (case, diacritics, NFD): found folded, remembered as written
+            village_id = ctx["villages"][name] = ctx["villages"].get(fold(name))
         if village_id is None:
             out.errors.append(("village", _l("No village of this commune is called “%(name)s”.", name=name)))
         values["village_id"] = village_id

@@ -36,6 +36,7 @@ def commit_plan(plan: Plan, commune, actor, progress: Callable[[int, int], None]
     actor_id = actor.id if actor is not None else None
     ctx = plan.ctx
     now = utcnow()
+    connection, table = session.connection(), model.__table__
     total, done = len(plan.adds) + len(plan.updates), 0
     added: list[tuple[int, dict]] = []
     for start in range(0, len(plan.adds), CHUNK):
@@ -52,8 +53,11 @@ def commit_plan(plan: Plan, commune, actor, progress: Callable[[int, int], None]
             }
             for values in chunk
         ]
-        ids = session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows).all()
-        session.execute(
+        # Core on the session's connection: no ORM bookkeeping per row (the reach was checked above)
+        ids = (
+            connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        )
+        connection.execute(
             insert(AuditEvent.__table__),
             [_audit_row(model, commune, actor_id, now, row_id, row) for row_id, row in zip(ids, rows, strict=True)],
         )
