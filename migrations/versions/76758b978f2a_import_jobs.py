@@ -1,4 +1,4 @@
-"""import jobs
+"""import jobs: an uploaded sheet from its check to its commit
 
 Revision ID: 76758b978f2a
 Revises: 5f476168df53
@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('pid', sa.Integer(), nullable=True),
+    sa.Column('host', sa.String(length=64), nullable=False),
     sa.Column('rows_total', sa.Integer(), nullable=False),
     sa.Column('to_add', sa.Integer(), nullable=False),
     sa.Column('to_update', sa.Integer(), nullable=False),

@@ -5,12 +5,16 @@ The work runs in its own process (`python -m portal.imports.worker JOB PHASE`), 
 broker to run beside the portal, and a job cut off half-way (killed, machine down) has committed
 nothing, since all its rows go in one transaction. Progress is a small JSON file beside the upload,
 replaced atomically, so reading it never waits on the import's write lock. A job whose process is
-gone, or silent for too long, reads as interrupted."""
+gone, or silent for too long, reads as interrupted.
+
+With more than one app server, IMPORTS_DIR must be storage they share: a job is then followed from any
+of them (its liveness judged by its pid on its own machine, by its progress's silence elsewhere)."""
 
 import hashlib
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -151,7 +155,7 @@ def launch(job: ImportJob, phase: str) -> None:
     )
     threading.Thread(target=process.wait, daemon=True).start()  # reaped when it ends: no zombie
     LAUNCHED.append(process)
-    job.pid = process.pid
+    job.pid, job.host = process.pid, socket.gethostname()
     db.session.commit()
 
 
@@ -208,7 +212,8 @@ def settle(job: ImportJob) -> ImportJob:
         return job
     progress = progress_of(job)
     silent = progress is None or time.time() - progress["at"] > SILENT_AFTER.total_seconds()
-    if _alive(job.pid) and not silent:
+    here = job.host == socket.gethostname()  # another app server's process can only be judged by its silence
+    if not silent and (not here or _alive(job.pid)):
         return job
     db.session.refresh(job)
     if job.state not in RUNNING:  # it finished while we looked

@@ -45,6 +45,7 @@ class ImportJob(TenantOwned, db.Model):
     state: Mapped[str] = mapped_column(String(12), default=QUEUED, index=True)
     message: Mapped[str] = mapped_column(Text, default="")
     pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(64), default="")  # the machine the job's process runs on
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     to_add: Mapped[int] = mapped_column(Integer, default=0)
     to_update: Mapped[int] = mapped_column(Integer, default=0)
@@ -59,7 +60,7 @@ class ImportJob(TenantOwned, db.Model):
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
-    audit_exclude = ("report", "lock_version", "pid")
+    audit_exclude = ("report", "lock_version", "pid", "host")
 
     @property
     def running(self) -> bool:
