@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import select, text
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import utcnow
@@ -20,6 +20,7 @@ from portal.shell.text import fold
 from portal.tenancy.guard import SYSTEM, WRITE_REACH, OutsideReach, jsonable
 
 CHUNK = 2000
+AUDIT_JSON = json.JSONEncoder(ensure_ascii=False, default=jsonable)  # one encoder: json.dumps makes one per call
 
 
 @dataclass
@@ -53,13 +54,11 @@ def commit_plan(plan: Plan, commune, actor, progress: Callable[[int, int], None]
             }
             for values in chunk
         ]
-        # Core on the session's connection: no ORM bookkeeping per row (the reach was checked above)
-        ids = (
-            connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-        )
-        connection.execute(
-            insert(AuditEvent.__table__),
-            [_audit_row(model, commune, actor_id, now, row_id, row) for row_id, row in zip(ids, rows, strict=True)],
+        ids = _insert(connection, table, rows)
+        _bulk(
+            connection,
+            AuditEvent.__table__,
+            _audit_rows(model, commune, actor_id, now, ids, rows),
         )
         added.extend(zip(ids, chunk, strict=True))
         done += len(chunk)
@@ -84,18 +83,63 @@ def commit_plan(plan: Plan, commune, actor, progress: Callable[[int, int], None]
     return Outcome(len(added), len(changed))
 
 
-def _audit_row(model, commune, actor_id, now, row_id: int, row: dict) -> dict:
-    """The row the guard writes for an ORM insert: every column but the excluded ones."""
-    skip = set(model.audit_exclude)
-    after = {"id": row_id, **{k: jsonable(v) for k, v in row.items() if k not in skip}}
-    return {
+def _insert(connection, table, rows: list[dict]) -> list[int]:
+    """Insert the rows and give their ids in order. Core on the session's connection, so no ORM
+    bookkeeping per row (the reach was checked by the caller). PostgreSQL takes the ids from the
+    sequence, then COPYs the rows: a many-VALUES INSERT … RETURNING costs four times as much there."""
+    if connection.dialect.name != "postgresql":
+        return (
+            connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        )
+    ids = (
+        connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": len(rows)},
+        )
+        .scalars()
+        .all()
+    )
+    for row, row_id in zip(rows, ids, strict=True):
+        row["id"] = row_id
+    _copy(connection, table, rows)
+    return ids
+
+
+def _bulk(connection, table, rows: list[dict]) -> None:
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table, rows)
+    else:
+        connection.execute(table.insert(), rows)
+
+
+def _copy(connection, table, rows: list[dict]) -> None:
+    """COPY … FROM STDIN on the session's own connection, so inside its transaction. Every row names
+    the same columns (the plan fills each column of a new record)."""
+    columns = list(rows[0])
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
+def _audit_rows(model, commune, actor_id, now, ids: list[int], rows: list[dict]) -> list[dict]:
+    """The rows the guard writes for ORM inserts: every column but the excluded ones."""
+    keys = [k for k in rows[0] if k not in set(model.audit_exclude) and k != "id"]
+    constant = {
         "at": now,
         "user_id": actor_id,
         "unit_id": commune.id,
         "object_type": model.__tablename__,
-        "object_id": str(row_id),
         "action": "create",
         "before": None,
-        "after": json.dumps(after, ensure_ascii=False),
         "system": bool(db.session.info.get(SYSTEM)),
     }
+    return [
+        {
+            **constant,
+            "object_id": str(row_id),
+            "after": AUDIT_JSON.encode({"id": row_id, **{k: row[k] for k in keys}}),
+        }
+        for row_id, row in zip(ids, rows, strict=True)
+    ]
