@@ -47,12 +47,13 @@ from portal.imports.models import (
 )
 from portal.imports.plan import Plan, build_plan
 from portal.imports.specs import SPECS
-from portal.imports.write import commit_plan
+from portal.imports.write import Inserter, commit_plan
 from portal.tenancy.access import has_permission
 from portal.tenancy.guard import set_reach, system_scope
 from portal.tenancy.models import AdminUnit
 
-CHECK, COMMIT = "check", "commit"
+CHECK, COMMIT = "check", "commit"  # a job's two phases
+SAVE = "save"  # the progress of the commit phase, which reads and writes in one pass
 SILENT_AFTER = timedelta(seconds=90)  # no progress for this long: the job is taken as interrupted
 STALE_FILES_AFTER = timedelta(days=1)
 
@@ -271,7 +272,7 @@ def run(job_id: int, phase: str) -> None:
             raise
 
 
-def _plan(job: ImportJob, commune, phase: str) -> Plan | None:
+def _plan(job: ImportJob, commune, phase: str, sink: Inserter | None = None) -> Plan | None:
     try:
         return build_plan(
             SPECS[job.register],
@@ -279,8 +280,11 @@ def _plan(job: ImportJob, commune, phase: str) -> Plan | None:
             file_of(job),
             max_rows=current_app.config["IMPORT_MAX_ROWS"],
             progress=lambda done, total: write_progress(job, phase, done, total),
+            sink=sink,
         )
     except FileRefused as refused:
+        if sink is not None:
+            sink.abandon()
         db.session.rollback()
         _end(job, REFUSED, refused.message)
         return None
@@ -306,9 +310,15 @@ def _keep_plan(job: ImportJob, plan: Plan) -> None:
 def _commit(job: ImportJob, commune, actor) -> None:
     """Check the file again against the registers as they are now, then write it, all in one transaction
     with the job's own end: killed anywhere before the commit, nothing of it stays."""
-    plan = _plan(job, commune, COMMIT)
-    if plan is None:
-        return
+    inserter = Inserter(SPECS[job.register], commune, actor)
+    try:  # the new rows are written while the file is read; anything refused rolls them back
+        plan = _plan(job, commune, SAVE, sink=inserter)
+        if plan is None:
+            return
+        inserted = inserter.finish()
+    except BaseException:
+        inserter.abandon()
+        raise
     if not plan.committable:
         db.session.rollback()
         _keep_plan(job, plan)
@@ -316,7 +326,9 @@ def _commit(job: ImportJob, commune, actor) -> None:
         job.message = str(_l("The registers changed since the check: read the new preview."))
         db.session.commit()
         return
-    outcome = commit_plan(plan, commune, actor, lambda done, total: write_progress(job, "save", done, total))
+    outcome = commit_plan(
+        plan, commune, actor, lambda done, total: write_progress(job, SAVE, done, total), inserted=inserted
+    )
     _keep_plan(job, plan)
     job.added, job.updated = outcome.added, outcome.updated
     job.state = COMMITTED

@@ -85,14 +85,18 @@ def build_plan(
     max_rows: int,
     today: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sink=None,
 ) -> Plan:
-    """Raises FileRefused when the file as a whole cannot be imported (missing columns, too many rows)."""
+    """Raises FileRefused when the file as a whole cannot be imported (missing columns, too many rows).
+    A sink (`write.Inserter`) receives each new row as soon as it is accepted, to write it meanwhile."""
     today = today or date.today()
     sheet = open_sheet(path)
     try:
         positions, ignored = _columns(spec, sheet.headers)
         plan = Plan(spec, ignored_columns=ignored)
         ctx = plan.ctx = spec.prepare(commune)
+        if sink is not None:
+            sink.start(ctx)
         lookups = {c.key: c.choice_lookup() for c in spec.columns if c.kind == CHOICE}
         columns = [c for c in spec.columns if c.key in positions]
         labels = {c.key: str(c.label) for c in spec.columns}
@@ -110,7 +114,7 @@ def build_plan(
                     plan.example_skipped = True
                     plan.total -= 1
                     continue
-                _plan_row(spec, plan, ctx, number, raw, lookups, labels, seen, today)
+                _plan_row(spec, plan, ctx, number, raw, lookups, labels, seen, today, sink)
         except FileRefused:
             raise
         except Exception as exc:  # noqa: BLE001 - a sheet that breaks half-way is refused as a whole
@@ -122,7 +126,7 @@ def build_plan(
     return plan
 
 
-def _plan_row(spec, plan, ctx, number, raw, lookups, labels, seen, today) -> None:
+def _plan_row(spec, plan, ctx, number, raw, lookups, labels, seen, today, sink) -> None:
     values, errors = {}, []
     for column in spec.columns:
         try:  # a column the file lacks reads as an empty cell: its default, for a new record only
@@ -144,6 +148,8 @@ def _plan_row(spec, plan, ctx, number, raw, lookups, labels, seen, today) -> Non
     seen[key] = number
     if converted.match is None:
         plan.adds.append((number, converted.values))
+        if sink is not None:
+            sink.add(converted.values)
         return
     row_id, current = converted.match
     absent = {STORED_AS.get(c.key, c.key) for c in spec.columns if c.key not in raw}

@@ -6,6 +6,8 @@ any edit. The commune's criteria are marked touched, so its results are recomput
 commit like after any register write. The caller commits (or rolls back: nothing stays)."""
 
 import json
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,41 +31,146 @@ class Outcome:
     updated: int
 
 
-def commit_plan(plan: Plan, commune, actor, progress: Callable[[int, int], None] | None = None) -> Outcome:
+def _check_reach(commune) -> None:
     session = db.session
     if not session.info.get(SYSTEM) and commune.id not in session.info.get(WRITE_REACH, frozenset()):
         raise OutsideReach(f"an import into commune {commune.id} is outside the write reach")
-    spec, register, model = plan.spec, plan.spec.register, plan.spec.model
-    actor_id = actor.id if actor is not None else None
-    ctx = plan.ctx
-    now = utcnow()
-    connection, table = session.connection(), model.__table__
-    total, done = len(plan.adds) + len(plan.updates), 0
-    added: list[tuple[int, dict]] = []
-    for start in range(0, len(plan.adds), CHUNK):
-        chunk = [values for _, values in plan.adds[start : start + CHUNK]]
+
+
+class Inserter:
+    """Inserts new rows chunk by chunk, each with its audit row. Used as the plan's sink, it writes
+    while the sheet is still being read, on a thread of its own: the database's work (SQLite's C code,
+    which releases the GIL, or the PostgreSQL server) then runs beside the parsing, on the other core.
+    The main thread touches no database while the plan is read (its lookups were read before), so the
+    session's connection is used by one thread at a time. A refused row later in the file still
+    commits nothing: the caller rolls back."""
+
+    def __init__(self, spec, commune, actor):
+        _check_reach(commune)
+        self.spec, self.commune = spec, commune
+        self.actor_id = actor.id if actor is not None else None
+        self.connection = db.session.connection()
+        self.system = bool(db.session.info.get(SYSTEM))
+        self.now = utcnow()
+        self.ctx: dict = {}
+        self.added: list[tuple[int, dict]] = []
+        self.buffer: list[dict] = []
+        self.chunks: queue.Queue = queue.Queue(maxsize=4)
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    # as the plan's sink
+
+    def start(self, ctx: dict) -> None:
+        self.ctx = ctx
+        self.thread = threading.Thread(target=self._run, name="import-inserter", daemon=True)
+        self.thread.start()
+
+    def add(self, values: dict) -> None:
+        self.buffer.append(values)
+        if len(self.buffer) >= CHUNK:
+            self._hand_over()
+
+    def finish(self) -> list[tuple[int, dict]]:
+        """Every row added so far is written (or the writer's error is raised)."""
+        if self.buffer:
+            self._hand_over()
+        self._stop()
+        if self.error is not None:
+            raise self.error
+        return self.added
+
+    def _stop(self) -> None:
+        if self.thread is not None:
+            self.chunks.put(None)
+            self.thread.join()
+            self.thread = None
+
+    def abandon(self) -> None:
+        """The plan failed: let the thread end; the caller rolls the transaction back."""
+        self.buffer = []
+        self._stop()
+
+    def _hand_over(self) -> None:
+        if self.error is not None:
+            raise self.error
+        self.chunks.put(self.buffer)
+        self.buffer = []
+
+    def _run(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.write(chunk)
+                except BaseException as exc:  # noqa: BLE001 - handed to the main thread by finish()
+                    self.error = exc
+
+    # the writing itself
+
+    def write(self, chunk: list[dict]) -> None:
+        spec, register, model = self.spec, self.spec.register, self.spec.model
         rows = [
             {
-                "commune_id": commune.id,
+                "commune_id": self.commune.id,
                 **values,
-                "search_key": fold(register.search_text(spec.row_for_search(values, ctx)))[:400],
-                "created_at": now,
-                "updated_at": now,
+                "search_key": fold(register.search_text(spec.row_for_search(values, self.ctx)))[:400],
+                "created_at": self.now,
+                "updated_at": self.now,
                 "version": 1,
                 "is_demo": False,
             }
             for values in chunk
         ]
-        ids = _insert(connection, table, rows)
-        _bulk(
-            connection,
-            AuditEvent.__table__,
-            _audit_rows(model, commune, actor_id, now, ids, rows),
-        )
-        added.extend(zip(ids, chunk, strict=True))
-        done += len(chunk)
-        if progress:
-            progress(done, total)
+        ids = _insert(self.connection, model.__table__, rows)
+        _bulk(self.connection, AuditEvent.__table__, self._audit_rows(ids, rows))
+        self.added.extend(zip(ids, chunk, strict=True))
+
+    def _audit_rows(self, ids: list[int], rows: list[dict]) -> list[dict]:
+        """The rows the guard writes for ORM inserts: every column but the excluded ones."""
+        model = self.spec.model
+        keys = [k for k in rows[0] if k not in set(model.audit_exclude) and k != "id"]
+        constant = {
+            "at": self.now,
+            "user_id": self.actor_id,
+            "unit_id": self.commune.id,
+            "object_type": model.__tablename__,
+            "action": "create",
+            "before": None,
+            "system": self.system,
+        }
+        return [
+            {
+                **constant,
+                "object_id": str(row_id),
+                "after": AUDIT_JSON.encode({"id": row_id, **{k: row[k] for k in keys}}),
+            }
+            for row_id, row in zip(ids, rows, strict=True)
+        ]
+
+
+def commit_plan(
+    plan: Plan,
+    commune,
+    actor,
+    progress: Callable[[int, int], None] | None = None,
+    inserted: list[tuple[int, dict]] | None = None,
+) -> Outcome:
+    """Write the plan: its new rows (unless an Inserter already wrote them while the plan was read:
+    `inserted`), then its updates, then what the register does after a save."""
+    _check_reach(commune)
+    session = db.session
+    spec, register, model = plan.spec, plan.spec.register, plan.spec.model
+    total, done = len(plan.adds) + len(plan.updates), 0
+    if inserted is None:
+        inserter = Inserter(spec, commune, actor)
+        inserter.ctx = plan.ctx
+        for start in range(0, len(plan.adds), CHUNK):
+            inserter.write([values for _, values in plan.adds[start : start + CHUNK]])
+            done = len(inserter.added)
+            if progress:
+                progress(done, total)
+        inserted = inserter.added
+    done = len(inserted)
     changed: list[tuple[int, dict]] = []
     for start in range(0, len(plan.updates), CHUNK):
         chunk = plan.updates[start : start + CHUNK]
@@ -79,8 +186,8 @@ def commit_plan(plan: Plan, commune, actor, progress: Callable[[int, int], None]
         if progress:
             progress(done, total)
     session.info.setdefault(TOUCHED, {}).setdefault(commune.id, set()).add(model.__tablename__)
-    spec.after(commune, actor, added, changed)
-    return Outcome(len(added), len(changed))
+    spec.after(commune, actor, inserted, changed)
+    return Outcome(len(inserted), len(changed))
 
 
 def _insert(connection, table, rows: list[dict]) -> list[int]:
@@ -121,25 +228,3 @@ def _copy(connection, table, rows: list[dict]) -> None:
         with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
-
-
-def _audit_rows(model, commune, actor_id, now, ids: list[int], rows: list[dict]) -> list[dict]:
-    """The rows the guard writes for ORM inserts: every column but the excluded ones."""
-    keys = [k for k in rows[0] if k not in set(model.audit_exclude) and k != "id"]
-    constant = {
-        "at": now,
-        "user_id": actor_id,
-        "unit_id": commune.id,
-        "object_type": model.__tablename__,
-        "action": "create",
-        "before": None,
-        "system": bool(db.session.info.get(SYSTEM)),
-    }
-    return [
-        {
-            **constant,
-            "object_id": str(row_id),
-            "after": AUDIT_JSON.encode({"id": row_id, **{k: row[k] for k in keys}}),
-        }
-        for row_id, row in zip(ids, rows, strict=True)
-    ]

@@ -2,6 +2,7 @@
 all-or-nothing commit in the job's own process, hostile files, the command line."""
 
 import io
+import json
 import os
 import signal
 import time
@@ -19,6 +20,7 @@ from portal.criteria.models import CommuneResult, Criterion
 from portal.extensions import db
 from portal.imports import jobs
 from portal.imports.models import ImportJob
+from portal.imports.write import CHUNK
 from portal.persons.models import Person
 from portal.tenancy.guard import system_scope
 from portal.testing.models import DrugTest, MissedCase
@@ -443,9 +445,12 @@ def test_a_killed_import_commits_nothing(app, commune, session_for):
         progress_file = Path(app.config["IMPORTS_DIR"]) / (running.stored_name + ".progress.json")
         pid = running.pid
     deadline = time.time() + 120
-    while time.time() < deadline:  # until it has written rows of its transaction, not yet committed
-        progress = progress_file.read_text() if progress_file.exists() else ""
-        if '"phase": "save"' in progress and '"done": 0' not in progress:
+    while time.time() < deadline:  # until chunks of rows went to its transaction, not yet committed
+        try:
+            progress = json.loads(progress_file.read_text())
+        except (OSError, ValueError):
+            progress = {}
+        if progress.get("phase") == "save" and progress["done"] >= 3 * CHUNK:
             break
         time.sleep(0.01)
     else:
