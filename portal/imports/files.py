@@ -5,13 +5,15 @@ workbook in it; an old .xls or a password-protected file is not), macros, the si
 (a zip bomb declares far more than it holds, or a ratio no spreadsheet has), and XML that declares a
 DOCTYPE or entities. openpyxl then parses with defusedxml, which refuses entity tricks a second time."""
 
+import pickle
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 
 from portal.shell.text import fold
 
@@ -82,40 +84,64 @@ class Sheet:
     close: callable
 
 
+REASONS = {
+    "unreadable": _l("This file cannot be read as an Excel (.xlsx) workbook."),
+    "no_sheet": _l("The workbook has no sheet."),
+    "empty": _l("The first sheet is empty."),
+}
+READER = Path(__file__).with_name("sheet_reader.py")
+
+
 def open_sheet(path: Path) -> Sheet:
-    """The first worksheet: its header row (the first row with anything in it), then its rows."""
-    try:
-        book = load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - whatever openpyxl or defusedxml refuses, the answer is the same
-        raise FileRefused(_l("This file cannot be read as an Excel (.xlsx) workbook.")) from exc
-    sheet = book.worksheets[0] if book.worksheets else None
-    if sheet is None:
-        book.close()
-        raise FileRefused(_l("The workbook has no sheet."))
-    rows = sheet.iter_rows(values_only=True)
-    number = 0
-    header = None
-    try:
-        for values in rows:
-            number += 1
-            if any(v not in (None, "") for v in values):
-                header = values
-                break
-    except Exception as exc:  # noqa: BLE001
-        book.close()
-        raise FileRefused(_l("This file cannot be read as an Excel (.xlsx) workbook.")) from exc
-    if header is None:
-        book.close()
-        raise FileRefused(_l("The first sheet is empty."))
+    """The first worksheet: its header row (the first row with anything in it), then its rows.
+
+    openpyxl parses the sheet in a process of its own (`sheet_reader.py`) that hands the rows over in
+    batches through a pipe, so checking and writing rows runs beside the parsing, on the other core,
+    instead of after it. The reader inherits nothing but the pipe (a killed import's database
+    connection dies with it) and ends when the pipe closes, whoever closes it."""
+    reader = subprocess.Popen(  # noqa: S603 - our own script, with the path of a file we stored
+        [sys.executable, "-I", str(READER), str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def close() -> None:
+        reader.stdout.close()
+        try:
+            reader.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            reader.kill()
+            reader.wait()
+
+    first = _receive(reader.stdout)
+    if first is None or first[0] == "refused":
+        close()
+        raise FileRefused(REASONS[first[1] if first else "empty"])
+    _, number, header, declared = first
     headers = [(i, str(v).strip()) for i, v in enumerate(header) if v not in (None, "")]
-    declared = sheet.max_row if isinstance(sheet.max_row, int) else 0
-    return Sheet(headers, number, max(declared - number, 0), _numbered(rows, number), book.close)
+    return Sheet(headers, number, max(declared - number, 0), _received(reader.stdout), close)
 
 
-def _numbered(rows, header_row: int) -> Iterator[tuple[int, tuple]]:
-    for number, values in enumerate(rows, start=header_row + 1):
-        if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
-            yield number, values
+DIED = ("refused", "unreadable")  # the reader ended without saying it had sent every row
+
+
+def _receive(stream):
+    try:
+        return pickle.load(stream)  # noqa: S301 - written by our own reader process, from parsed values
+    except (EOFError, pickle.UnpicklingError):
+        return DIED
+
+
+def _received(stream) -> Iterator[tuple[int, tuple]]:
+    """Every row, or FileRefused: a reader that dies half-way never passes for the end of the sheet."""
+    while True:
+        batch = _receive(stream)
+        if batch is None:
+            return
+        if isinstance(batch, tuple):
+            raise FileRefused(REASONS[batch[1]])
+        yield from batch
 
 
 def header_key(text: str) -> str:

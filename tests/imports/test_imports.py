@@ -536,3 +536,24 @@ def test_command_line_import_dry_run_refusals_and_commit(app, commune, tmp_path)
     not_xlsx = tmp_path / "ho.csv"
     not_xlsx.write_text("Mã hộ,Chủ hộ\n")
     assert _cli(app, "import", "households", str(not_xlsx), "--commune", commune).exit_code == 1
+
+
+def test_a_workbook_that_openpyxl_cannot_read_is_refused_by_its_job(app, commune, session_for):
+    """It passes the archive's checks; the reading process refuses it, and says so."""
+    client = session_for("officer_a")
+    broken = _replace_member(_valid(), "xl/workbook.xml", b"<workbook><not-closed>")
+    job = checked(app, client, commune, "households", broken)
+    assert job.state == "refused" and job.message == "Không đọc được tệp này như một tệp Excel (.xlsx)."
+    assert count(app, Household) == WORLD
+
+
+def test_a_reader_that_dies_half_way_is_never_taken_for_the_end_of_the_sheet():
+    import pickle
+
+    from portal.imports.files import FileRefused, _received
+
+    stream = io.BytesIO(pickle.dumps([(2, ("A",)), (3, ("B",))]))  # a batch, then nothing: no end marker
+    rows = _received(stream)
+    assert [next(rows), next(rows)] == [(2, ("A",)), (3, ("B",))]
+    with pytest.raises(FileRefused):
+        next(rows)
