@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal.extensions import db
 from portal.imports.jobs import wait_for_workers
@@ -46,11 +48,9 @@ def commune(app, world):
 
 
 def upload(client, code: str, register: str, data: bytes, name: str = "tep.xlsx"):
-    return client.post(
-        f"/u/{code}/imports/",
-        data={"register": register, "file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
+    """The body encoded here, in memory: the test client spools a large one to a file it never closes."""
+    boundary, body = encode_multipart({"register": register, "file": FileStorage(io.BytesIO(data), name)})
+    return client.post(f"/u/{code}/imports/", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def job_id_of(response) -> int:

