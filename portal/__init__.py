@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import commands as users_cli
     from portal.accounts.views import accounts
     from portal.auth.views import auth
+    from portal.backups.cli import commands as backups_cli
     from portal.criteria.cli import commands as metrics_cli
     from portal.criteria.views import criteria
     from portal.demo.cli import commands as demo_cli
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
         accounts,
         imports,
         imports_cli,
+        backups_cli,
         tenants_cli,
         users_cli,
         demo_cli,

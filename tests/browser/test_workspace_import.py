@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from tests.browser.test_recognition import _as
+from tests.world import canary
 
 pytestmark = pytest.mark.browser
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,11 +27,17 @@ def _file(rows) -> dict:
     return {"name": "cam-ket.xlsx", "mimeType": XLSX, "buffer": out.getvalue()}
 
 
-def _upload(page, checks, rows):
-    page.get_by_label("Sổ", exact=True).select_option(label="Cam kết của hộ gia đình")
+def _upload(page, checks, register, rows):
+    page.get_by_label("Sổ", exact=True).select_option(label=register)
     page.get_by_label("Tệp Excel (.xlsx)").set_input_files(_file(rows))
     page.get_by_role("button", name="Kiểm tra tệp").click()
     expect(page.locator("#import-state")).to_have_text("Đã kiểm tra: chờ xác nhận", timeout=60_000)
+    checks.accessible()
+
+
+def _confirm(page, checks):
+    page.locator("#confirm-import").click()
+    expect(page.locator("#import-state")).to_have_text("Đã nhập", timeout=60_000)
     checks.accessible()
 
 
@@ -39,8 +46,6 @@ def test_import_a_file_with_errors_read_the_refusals_fix_it_and_see_the_criterio
     today = date.today().strftime("%d/%m/%Y")
     _as(page, checks, base_url, "officer_c")
     expect(page).to_have_url(base_url + "/u/15133/")
-    c4 = page.locator("#scorecard tr", has_text="C4")
-    expect(c4).to_contain_text("0/1 hộ")
 
     page.get_by_role("link", name="Nhập từ Excel").click()
     expect(page.get_by_role("heading", name="Nhập từ Excel")).to_be_visible()
@@ -49,8 +54,25 @@ def test_import_a_file_with_errors_read_the_refusals_fix_it_and_see_the_criterio
         page.get_by_role("link", name=re.compile(r"Tải về tệp mẫu .*Cam kết của hộ gia đình")).click()
     assert template.value.suggested_filename.endswith(".xlsx")
 
+    # a new household: the commitment criterion now fails, one household short
+    _upload(
+        page, checks, "Hộ gia đình", [["Mã hộ", "Chủ hộ", "Thôn"], ["HH-C-MOI", "Lò Văn Mới", f"Thôn {canary('C')}"]]
+    )
+    expect(page.locator("#count-add")).to_have_text("1")
+    _confirm(page, checks)
+    page.get_by_role("link", name="Mở bảng tiêu chí").click()
+    c4 = page.locator("#scorecard tr", has_text="C4")
+    expect(c4).to_contain_text("/2 hộ")
+    expect(c4).to_contain_text("Không đạt")
+
+    page.get_by_role("link", name="Nhập từ Excel").click()
     headers = ["Mã hộ", "Đợt (năm)", "Ngày ký", "Không ký cam kết", "Lý do không ký"]
-    _upload(page, checks, [headers, ["HH-C", year, "", "", ""], ["HH-KHONG-CO", year, today, "", ""]])
+    _upload(
+        page,
+        checks,
+        "Cam kết của hộ gia đình",
+        [headers, ["HH-C-MOI", year, "", "", ""], ["HH-KHONG-CO", year, today, "", ""]],
+    )
     refusals = page.locator("#refusals")
     first, second = refusals.locator("tbody tr").nth(0), refusals.locator("tbody tr").nth(1)
     expect(first.locator("td")).to_have_text(["2", "Ngày ký", re.compile("^Hãy ghi ngày ký")])
@@ -59,14 +81,17 @@ def test_import_a_file_with_errors_read_the_refusals_fix_it_and_see_the_criterio
     expect(page.locator("#confirm-import")).to_have_count(0)  # nothing to confirm while rows are refused
 
     page.get_by_role("link", name="Tải tệp khác lên").click()
-    _upload(page, checks, [headers, ["HH-C", year, today, "", ""]])
-    expect(page.locator("#count-add")).to_have_text("1")
-    page.locator("#confirm-import").click()
-    expect(page.locator("#import-state")).to_have_text("Đã nhập", timeout=60_000)
-    expect(page.locator("#import-job")).to_contain_text("Đã nhập: 1 thêm mới, 0 cập nhật.")
-    checks.accessible()
+    _upload(
+        page,
+        checks,
+        "Cam kết của hộ gia đình",
+        [headers, ["HH-C-MOI", year, today, "", ""], ["HH-C", year, today, "", ""]],
+    )
+    expect(page.locator("#count-refused")).to_have_text("0")
+    _confirm(page, checks)
+    expect(page.locator("#import-job")).to_contain_text("Đã nhập:")
 
     page.get_by_role("link", name="Mở bảng tiêu chí").click()
     c4 = page.locator("#scorecard tr", has_text="C4")
-    expect(c4).to_contain_text("1/1 hộ")
+    expect(c4).to_contain_text("2/2 hộ")
     expect(c4).to_contain_text("Đạt")
