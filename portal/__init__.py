@@ -79,6 +79,7 @@ def configure_request_scope(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import commands as users_cli
     from portal.accounts.views import accounts
+    from portal.audit.views import audit
     from portal.auth.views import auth
     from portal.backups.cli import commands as backups_cli
     from portal.criteria.cli import commands as metrics_cli
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         recognition,
         inbox_pages,
         accounts,
+        audit,
         imports,
         imports_cli,
         backups_cli,

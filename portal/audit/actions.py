@@ -32,3 +32,10 @@ def record_read(user, unit, object_type: str, object_id) -> None:
     """Who opened which personal record, committed on its own: a read changes nothing else."""
     record(READ, actor_id=user.id, unit_id=unit.id, object_type=object_type, object_id=object_id)
     db.session.commit()
+
+
+def record_list_read(user, unit, object_type: str, ids: list[int], **context) -> None:
+    """A list or drill-down that showed personal data: which rows, committed before the page is sent
+    (if the row cannot be written, the page fails and shows nothing)."""
+    record(READ, actor_id=user.id, unit_id=unit.id, object_type=object_type, after={"ids": ids, **context})
+    db.session.commit()

@@ -18,6 +18,7 @@ CRITERIA_MANAGE = "criteria.manage"
 RECOGNITION_PREPARE = "recognition.prepare"  # the commune's self-assessment
 RECOGNITION_APPRAISE = "recognition.appraise"  # the district's appraisal
 RECOGNITION_DECIDE = "recognition.decide"  # the province's decision and revocation
+AUDIT_READ = "audit.read"  # who read, exported or changed what, across the province
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,14 @@ ROLES: dict[str, Role] = {
             "province_officer",
             _l("Province officer"),
             "province",
-            frozenset({UNIT_VIEW, CRITERIA_MANAGE, RECOGNITION_DECIDE}),
+            frozenset({UNIT_VIEW, CRITERIA_MANAGE, RECOGNITION_DECIDE, AUDIT_READ}),
         ),
         # The administrator manages accounts and units and reads no register.
         Role(
             "admin",
             _l("Administrator"),
             "province",
-            frozenset({UNIT_VIEW, ACCOUNTS_MANAGE}),
+            frozenset({UNIT_VIEW, ACCOUNTS_MANAGE, AUDIT_READ}),
             grants=frozenset({"commune_officer", "commune_viewer", "district_officer", "province_officer", "admin"}),
         ),
     )

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.audit.actions import record_list_read
 from portal.auth.roles import CRITERIA_MANAGE, REGISTERS_READ, REGISTERS_READ_PERSONAL
 from portal.criteria import versions
 from portal.criteria.metrics import METRICS, failing_rows
@@ -64,6 +65,8 @@ def failing(unit, code):
     personal = has_permission(current_user, unit, REGISTERS_READ_PERSONAL)
     rows = db.session.scalars(failing_rows(metric, unit.id, day)).all()
     line = next(line for line in scorecard(unit, day)[0] if line.criterion.code == code)
+    if personal and rows and register.search_is_personal:  # the records at fault, named
+        record_list_read(current_user, unit, register.model.__tablename__, [r.id for r in rows], criterion=code)
     return render_template(
         "criteria/failing.html",
         unit=unit,

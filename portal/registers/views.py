@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.audit.actions import EXPORT, READ, record, record_read
+from portal.audit.actions import EXPORT, READ, record, record_list_read, record_read
 from portal.audit.models import AuditEvent
 from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
 from portal.extensions import db
@@ -110,6 +110,8 @@ def make_blueprint(register: Register):
         sort, show_deleted, query = chosen["sort"], chosen["show_deleted"], chosen["query"]
         page = max(args.get("page", 1, type=int), 1)
         rows, total = page_of(chosen["stmt"], page)
+        if personal and rows and any(c.personal for c in register.columns):  # names, numbers, results shown
+            record_list_read(current_user, unit, register.model.__tablename__, [r.id for r in rows], page=page)
         context = {
             "register": register,
             "unit": unit,

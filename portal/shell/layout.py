@@ -2,7 +2,7 @@
 
 from flask_login import current_user
 
-from portal.auth.roles import ACCOUNTS_MANAGE, REGISTERS_READ, REGISTERS_WRITE, ROLES
+from portal.auth.roles import ACCOUNTS_MANAGE, AUDIT_READ, REGISTERS_READ, REGISTERS_WRITE, ROLES
 from portal.tenancy.access import has_permission, home_units
 
 
@@ -19,4 +19,5 @@ def init_app(app) -> None:
             "P_REGISTERS_READ": REGISTERS_READ,
             "P_REGISTERS_WRITE": REGISTERS_WRITE,
             "P_ACCOUNTS_MANAGE": ACCOUNTS_MANAGE,
+            "P_AUDIT_READ": AUDIT_READ,
         }

@@ -331,6 +331,7 @@ UNIT_ROUTES = {
     "criteria.past": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.failing": UnitRoute("registers.read", ("commune",), "viewer_a", "A", params={"code": "C4"}),
     "criteria.index": UnitRoute("criteria.manage", ("province",), "province", "P"),
+    "audit.index": UnitRoute("audit.read", ("province",), "province", "P", params={}),
     "rollups.export": UnitRoute("unit.view", ("province", "district"), "district_1", "D1"),
     "rollups.printable": UnitRoute("unit.view", ("province", "district"), "province", "P"),
     **_recognition_routes(),
@@ -404,6 +405,16 @@ def publish_body(**changes) -> dict:
 
 # Where each user holds each permission (unit keys of tests/world.py), written out by hand.
 REACH = {
+    "audit.read": {
+        "officer_a": set(),
+        "viewer_a": set(),
+        "officer_b": set(),
+        "officer_c": set(),
+        "district_1": set(),
+        "district_2": set(),
+        "province": {"P", "D1", "D2", "A", "B", "C"},
+        "admin": {"P", "D1", "D2", "A", "B", "C"},
+    },
     "unit.view": {
         "officer_a": {"A"},
         "viewer_a": {"A"},

@@ -1,0 +1,93 @@
+"""The province's access log: what one account read, exported or changed between two dates.
+
+The audit rows name units and objects by id, never a person, so the province officer (who reads no
+register) may see them; the log itself is read-only here, as everywhere."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
+from sqlalchemy import func, select
+
+from portal.audit.actions import EXPORT, READ
+from portal.audit.models import AuditEvent
+from portal.auth.models import User
+from portal.auth.roles import AUDIT_READ
+from portal.extensions import db
+from portal.registers.registry import REGISTERS
+from portal.shell.i18n import parse_day
+from portal.tenancy.models import AdminUnit
+from portal.tenancy.routing import requires, unit_blueprint
+
+audit = unit_blueprint("audit", __name__, url_prefix="/audit")
+LIMIT = 500
+KINDS = {
+    "reads": (_l("Reads and exports"), (READ, EXPORT)),
+    "changes": (_l("Changes"), ("create", "update", "delete")),
+    "all": (_l("Everything"), None),
+}
+ACTION_LABELS = {
+    READ: _l("Read a record or list"),
+    EXPORT: _l("Exported"),
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+    "import": _l("Imported a file"),
+    "login": _l("Logged in"),
+}
+
+
+def _moment(day, end: bool = False) -> datetime:
+    """The start of a day (or of the next one) in the portal's time zone, in UTC as moments are stored."""
+    return to_utc(datetime.combine(day + timedelta(days=1) if end else day, time.min)).replace(tzinfo=UTC)
+
+
+@audit.get("/")
+@requires(AUDIT_READ, ("province",))
+def index(unit):
+    username = request.args.get("user", "").strip().lower()
+    start, end = parse_day(request.args.get("from")), parse_day(request.args.get("to"))
+    kind = request.args.get("kind", "reads") if request.args.get("kind") in KINDS else "reads"
+    errors = {}
+    if request.args.get("from") and start is None:
+        errors["from"] = _l("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
+    if request.args.get("to") and end is None:
+        errors["to"] = _l("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
+    if start and end and end < start:
+        errors["to"] = _l("The end cannot come before the start.")
+    account = db.session.scalar(select(User).where(User.username == username)) if username else None
+    if username and account is None:
+        errors["user"] = _l("No account has this username.")
+    events, total = [], 0
+    if account is not None and not errors:
+        stmt = select(AuditEvent).where(AuditEvent.user_id == account.id)
+        if start:
+            stmt = stmt.where(AuditEvent.at >= _moment(start))
+        if end:
+            stmt = stmt.where(AuditEvent.at < _moment(end, end=True))
+        actions = KINDS[kind][1]
+        if actions:
+            stmt = stmt.where(AuditEvent.action.in_(actions))
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        events = db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(LIMIT)).all()
+    units = {
+        u.id: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.id.in_({e.unit_id for e in events})))
+    }
+    return render_template(
+        "audit/index.html",
+        unit=unit,
+        username=username,
+        account=account,
+        start=request.args.get("from", ""),
+        end=request.args.get("to", ""),
+        kind=kind,
+        kinds=KINDS,
+        errors=errors,
+        events=events,
+        total=total,
+        limit=LIMIT,
+        units=units,
+        action_labels=ACTION_LABELS,
+        object_labels={r.model.__tablename__: r.title for r in REGISTERS.values()},
+    ), (400 if errors else 200)
