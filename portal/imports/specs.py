@@ -62,6 +62,9 @@ class ImportSpec:
         return SimpleNamespace(**values)
 
     def export_value(self, row, key: str):
+        """A column's value of a stored row, as the template writes it (a village by its name)."""
+        if key == "village":
+            return row.village.name if row.village else ""
         return getattr(row, key)
 
     def after(self, commune, actor, added: list[tuple[int, dict]], changed: list[tuple[int, dict]]) -> None:
@@ -206,11 +209,6 @@ class Households(ImportSpec):
         _village_of(values, ctx, out)
         _match(ctx["existing"], (values["code"],), out)
         return out
-
-    def export_value(self, row, key):
-        if key == "village":
-            return row.village.name if row.village else ""
-        return getattr(row, key)
 
 
 # Household commitments ----------------------------------------------------------------------------
@@ -403,11 +401,6 @@ class Persons(ImportSpec):
         out.key = ("cccd", number) if number else ("name", fold(values["full_name"]), values["born_on"])
         out.match = found
         return out
-
-    def export_value(self, row, key):
-        if key == "village":
-            return row.village.name if row.village else ""
-        return getattr(row, key)
 
 
 # Drug tests ---------------------------------------------------------------------------------------

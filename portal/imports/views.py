@@ -117,20 +117,21 @@ def show(unit, import_job_id):
 @imports.post("/<int:import_job_id>/confirm")
 @requires(REGISTERS_WRITE, COMMUNE)
 def confirm(unit, import_job_id):
+    """Start the commit of a checked file, once: a second confirmation, or one of a page drawn before
+    the job changed, is shown as such and starts nothing."""
     job = jobs.settle(get_job(unit, import_job_id))
-    seen = request.form.get("version", type=int)
-    if not job.can_confirm or seen != job.lock_version:
-        flash(_("This import changed since you opened it: read it again before confirming."), "error")
-        return redirect(url_for("imports.show", unit_code=unit.code, import_job_id=job.id))
-    try:
-        jobs.confirm(job)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(_("This import changed since you opened it: read it again before confirming."), "error")
-        return redirect(url_for("imports.show", unit_code=unit.code, import_job_id=import_job_id))
-    jobs.launch(job, jobs.COMMIT)
-    return redirect(url_for("imports.show", unit_code=unit.code, import_job_id=job.id))
+    page = url_for("imports.show", unit_code=unit.code, import_job_id=import_job_id)
+    if job.can_confirm and request.form.get("version", type=int) == job.lock_version:
+        try:
+            jobs.confirm(job)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+        else:
+            jobs.launch(job, jobs.COMMIT)
+            return redirect(page)
+    flash(_("This import changed since you opened it: read it again before confirming."), "error")
+    return redirect(page)
 
 
 @imports.post("/<int:import_job_id>/discard")
