@@ -132,11 +132,11 @@ def test_writes_survive_a_database_restart_and_a_killed_worker(served):
     officer.log_in("officer_a")
     acknowledged, failures, stop = [], [], threading.Event()
 
-    def write() -> None:
+    def write(prefix: str) -> None:
         n = 0
         while not stop.is_set():
             n += 1
-            name = f"Thôn Lỗi {n:05d}"
+            name = f"Thôn Lỗi {prefix}{n:05d}"
             started = time.monotonic()
             try:
                 status, _ = officer.request(
@@ -150,8 +150,9 @@ def test_writes_survive_a_database_restart_and_a_killed_worker(served):
                 failures.append((started, status))
             time.sleep(0.02)
 
-    writer = threading.Thread(target=write)
-    writer.start()
+    writers = [threading.Thread(target=write, args=(prefix,)) for prefix in "AB"]  # both workers busy
+    for writer in writers:
+        writer.start()
     time.sleep(3)
 
     outage_started = time.monotonic()
@@ -179,7 +180,8 @@ def test_writes_survive_a_database_restart_and_a_killed_worker(served):
     os.kill(int(workers[0]), signal.SIGKILL)
     time.sleep(4)
     stop.set()
-    writer.join(timeout=30)
+    for writer in writers:
+        writer.join(timeout=30)
 
     # errors only around the faults
     assert acknowledged and failures
