@@ -71,6 +71,23 @@ class Busy(Exception):
     """The commune already has an import running."""
 
 
+class Full(Exception):
+    """The portal runs as many imports as it may at once (IMPORT_MAX_RUNNING): each holds a worker
+    process and its reader, about 250 MB for a 50,000-row file."""
+
+
+def running_count() -> int:
+    """Imports running now, in every commune (jobs whose process died are settled on the way)."""
+    with system_scope(db.session):
+        running = db.session.scalars(select(ImportJob).where(ImportJob.state.in_(RUNNING))).all()
+        return sum(1 for job in running if settle(job).state in RUNNING)
+
+
+def check_capacity() -> None:
+    if running_count() >= current_app.config["IMPORT_MAX_RUNNING"]:
+        raise Full()
+
+
 def imports_dir() -> Path:
     path = Path(current_app.config["IMPORTS_DIR"])
     path.mkdir(parents=True, exist_ok=True)
@@ -114,12 +131,14 @@ def store_upload(stream, max_bytes: int) -> tuple[str, int, str]:
 
 
 def create(actor, commune, register: str, filename: str, stored: tuple[str, int, str], locale: str) -> ImportJob:
-    """A new job for the commune (its first check starts at once). Busy while another one runs."""
+    """A new job for the commune (its first check starts at once). Busy while another one runs in the
+    commune, Full while the portal runs as many as it may."""
     running = db.session.scalar(
         select(ImportJob).where(ImportJob.commune_id == commune.id, ImportJob.state.in_(RUNNING)).limit(1)
     )
     if running is not None and settle(running).state in RUNNING:
         raise Busy()
+    check_capacity()
     name, size, sha = stored
     job = ImportJob(
         commune_id=commune.id,

@@ -4,6 +4,7 @@ progress and preview, its confirmation. Views stay thin: access → jobs → res
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,6 +22,7 @@ from portal.tenancy.routing import requires, unit_blueprint
 imports = unit_blueprint("imports", __name__, url_prefix="/imports")
 COMMUNE = ("commune",)
 RECENT = 20
+FULL = _l("The portal is running as many imports as it can at once: try again in a few minutes. Nothing was lost.")
 
 
 def get_job(unit, import_job_id: int) -> ImportJob:
@@ -86,9 +88,11 @@ def upload(unit):
         upload.close()
     try:
         job = jobs.create(current_user, unit, register, upload.filename, stored, str(get_locale()))
-    except jobs.Busy:
+    except (jobs.Busy, jobs.Full) as refused:
         (jobs.imports_dir() / stored[0]).unlink(missing_ok=True)
         db.session.rollback()
+        if isinstance(refused, jobs.Full):
+            return _index(unit, error=str(FULL), chosen=register, status=503)
         return _index(
             unit, error=_("An import is already running for this commune: wait for it to finish."), status=409
         )
@@ -121,6 +125,11 @@ def confirm(unit, import_job_id):
     the job changed, is shown as such and starts nothing."""
     job = jobs.settle(get_job(unit, import_job_id))
     page = url_for("imports.show", unit_code=unit.code, import_job_id=import_job_id)
+    try:
+        jobs.check_capacity()
+    except jobs.Full:
+        flash(str(FULL), "error")
+        return redirect(page)
     if job.can_confirm and request.form.get("version", type=int) == job.lock_version:
         try:
             jobs.confirm(job)

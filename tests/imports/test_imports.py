@@ -548,3 +548,30 @@ def test_a_reader_that_dies_half_way_is_never_taken_for_the_end_of_the_sheet():
     assert [next(rows), next(rows)] == [(2, ("A",)), (3, ("B",))]
     with pytest.raises(FileRefused):
         next(rows)
+
+
+def test_the_portal_runs_a_bounded_number_of_imports_at_once(app, world, commune, session_for, monkeypatch):
+    client = session_for("officer_a")
+    waiting = checked(app, client, commune, "households", _valid())
+    monkeypatch.setitem(app.config, "IMPORT_MAX_RUNNING", 1)
+    with app.app_context(), system_scope(db.session):
+        elsewhere = ImportJob(
+            commune_id=world.unit_id["B"],
+            register="households",
+            filename="xa-khac.xlsx",
+            stored_name="elsewhere.xlsx",
+            size=1,
+            sha256="0" * 64,
+            state="committing",
+            pid=os.getpid(),  # a live process, in another commune
+        )
+        db.session.add(elsewhere)
+        db.session.commit()
+        jobs.write_progress(elsewhere, "save", 1, 10)
+    response = upload(client, commune, "households", _valid())
+    assert response.status_code == 503
+    assert "nhiều lượt nhập nhất có thể" in response.get_data(as_text=True)
+    client.post(f"/u/{commune}/imports/{waiting.id}/confirm", data={"version": str(waiting.lock_version)})
+    assert finished(app, waiting.id).state == "checked"  # not started; it can be confirmed later
+    page = client.get(f"/u/{commune}/imports/{waiting.id}").get_data(as_text=True)
+    assert "nhiều lượt nhập nhất có thể" in page and 'id="confirm-import"' in page
