@@ -88,7 +88,8 @@ def test_a_damaged_archive_is_refused_before_anything_changes(app, world, target
         for member in source.getmembers():
             data = source.extractfile(member).read()
             if member.name.startswith("database"):
-                data = data[:-100] + bytes(100)  # the last bytes of the dump overwritten
+                middle = len(data) // 2  # a hundred bytes of the dump flipped (zeros over zeros would change nothing)
+                data = data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 100]) + data[middle + 100 :]
             member.size = len(data)
             out.addfile(member, io.BytesIO(data))
     result = _run(target, "restore", str(damaged))
