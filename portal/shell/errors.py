@@ -58,6 +58,10 @@ def init_app(app) -> None:
 
     @app.teardown_appcontext
     def release_session(error=None) -> None:
-        """Before Flask-SQLAlchemy's own teardown (teardowns run last-registered first): a connection
-        that died during the request must not turn a finished response into a server error."""
-        _release_session()
+        """Before Flask-SQLAlchemy's own teardown (teardowns run last-registered first), and as it does
+        (close, no rollback that would expire what the caller still holds): a connection that died
+        during the request must not turn a finished response into a server error."""
+        try:
+            db.session.remove()
+        except Exception:  # noqa: BLE001 - the connection died: SQLAlchemy has invalidated it
+            db.session.registry.clear()

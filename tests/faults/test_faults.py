@@ -117,7 +117,7 @@ def served(database_url, tmp_path):
             break
         except OSError:
             time.sleep(0.1)
-    yield base, url, master
+    yield base, url, master, tmp_path / "gunicorn.log"
     master.send_signal(signal.SIGTERM)
     master.wait(timeout=30)
     log.close()
@@ -127,7 +127,7 @@ def served(database_url, tmp_path):
 
 
 def test_writes_survive_a_database_restart_and_a_killed_worker(served):
-    base, url, master = served
+    base, url, master, log = served
     officer = Browser(base)
     officer.log_in("officer_a")
     acknowledged, failures, stop = [], [], threading.Event()
@@ -213,6 +213,9 @@ def test_writes_survive_a_database_restart_and_a_killed_worker(served):
     assert len(names) == len(set(names))
     assert sorted(str(r.id) for r in rows) == sorted(a for a in audits if a in {str(r.id) for r in rows})
     assert {str(r.id) for r in rows} <= set(audits)
+    # every failure was answered (or the connection cut by the kill): no request died in the portal
+    logged = log.read_text()
+    assert "Error handling request" not in logged and "Exception on" not in logged
     # the server answers again, on both workers (one of them new)
     assert all(officer.request(f"/u/{COMMUNE}/villages/")[0] == 200 for _ in range(6))
     print(
