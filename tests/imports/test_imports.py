@@ -455,23 +455,27 @@ def test_a_killed_import_commits_nothing(app, commune, session_for):
     assert not progress_file.exists()
 
 
+def _running_job(app, commune_id: int, state: str) -> None:
+    """A job whose process is alive (this one) and whose progress is fresh."""
+    with app.app_context(), system_scope(db.session):
+        running = ImportJob(
+            commune_id=commune_id,
+            register="households",
+            filename="dang-chay.xlsx",
+            stored_name=f"running-{commune_id}.xlsx",
+            size=1,
+            sha256="0" * 64,
+            state=state,
+            pid=os.getpid(),
+        )
+        db.session.add(running)
+        db.session.commit()
+        jobs.write_progress(running, "check", 1, 10)
+
+
 def test_a_second_import_waits_for_the_running_one(app, world, commune, session_for):
     client = session_for("officer_a")
-    with app.app_context():
-        with system_scope(db.session):
-            running = ImportJob(
-                commune_id=world.unit_id["A"],
-                register="households",
-                filename="dang-chay.xlsx",
-                stored_name="running.xlsx",
-                size=1,
-                sha256="0" * 64,
-                state="checking",
-                pid=os.getpid(),  # a live process
-            )
-            db.session.add(running)
-            db.session.commit()
-            jobs.write_progress(running, "check", 1, 10)
+    _running_job(app, world.unit_id["A"], "checking")
     response = upload(client, commune, "households", _valid())
     assert response.status_code == 409 and "chưa xong" in response.get_data(as_text=True)
 
@@ -554,20 +558,7 @@ def test_the_portal_runs_a_bounded_number_of_imports_at_once(app, world, commune
     client = session_for("officer_a")
     waiting = checked(app, client, commune, "households", _valid())
     monkeypatch.setitem(app.config, "IMPORT_MAX_RUNNING", 1)
-    with app.app_context(), system_scope(db.session):
-        elsewhere = ImportJob(
-            commune_id=world.unit_id["B"],
-            register="households",
-            filename="xa-khac.xlsx",
-            stored_name="elsewhere.xlsx",
-            size=1,
-            sha256="0" * 64,
-            state="committing",
-            pid=os.getpid(),  # a live process, in another commune
-        )
-        db.session.add(elsewhere)
-        db.session.commit()
-        jobs.write_progress(elsewhere, "save", 1, 10)
+    _running_job(app, world.unit_id["B"], "committing")  # in another commune
     response = upload(client, commune, "households", _valid())
     assert response.status_code == 503
     assert "nhiều lượt nhập nhất có thể" in response.get_data(as_text=True)
