@@ -292,6 +292,11 @@ def run(job_id: int, phase: str) -> None:
 
 
 def _plan(job: ImportJob, commune, phase: str, sink: Inserter | None = None) -> Plan | None:
+    if not file_of(job).exists():  # kept a day (STALE_FILES_AFTER), then deleted with its personal data
+        if sink is not None:
+            sink.abandon()
+        _end(job, REFUSED, _l("The uploaded file is no longer kept (a file waits one day): upload it again."))
+        return None
     try:
         return build_plan(
             SPECS[job.register],

@@ -566,3 +566,12 @@ def test_the_portal_runs_a_bounded_number_of_imports_at_once(app, world, commune
     assert finished(app, waiting.id).state == "checked"  # not started; it can be confirmed later
     page = client.get(f"/u/{commune}/imports/{waiting.id}").get_data(as_text=True)
     assert "nhiều lượt nhập nhất có thể" in page and 'id="confirm-import"' in page
+
+
+def test_a_file_deleted_after_its_day_asks_to_be_uploaded_again(app, commune, session_for):
+    client = session_for("officer_a")
+    job = checked(app, client, commune, "households", _valid())
+    (Path(app.config["IMPORTS_DIR"]) / job.stored_name).unlink()  # as the daily clean-up does
+    job = confirm(app, client, commune, job)
+    assert job.state == "refused" and "tải lên lại" in job.message
+    assert count(app, Household) == WORLD
