@@ -8,11 +8,11 @@ from datetime import UTC, datetime, time, timedelta
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from portal.audit.actions import EXPORT, READ
 from portal.audit.models import AuditEvent
-from portal.auth.models import User
+from portal.auth.models import RoleAssignment, User
 from portal.auth.roles import AUDIT_READ
 from portal.extensions import db
 from portal.registers.registry import REGISTERS
@@ -56,12 +56,24 @@ def index(unit):
         errors["to"] = _l("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
     if start and end and end < start:
         errors["to"] = _l("The end cannot come before the start.")
-    account = db.session.scalar(select(User).where(User.username == username)) if username else None
+    below = select(AdminUnit.id).where(AdminUnit.path.startswith(unit.path))  # the URL's unit and its tree
+    account = (
+        db.session.scalar(
+            select(User).where(
+                User.username == username,
+                exists().where(RoleAssignment.user_id == User.id, RoleAssignment.unit_id.in_(below)),
+            )
+        )
+        if username
+        else None
+    )
     if username and account is None:
         errors["user"] = _l("No account has this username.")
     events, total = [], 0
     if account is not None and not errors:
-        stmt = select(AuditEvent).where(AuditEvent.user_id == account.id)
+        stmt = select(AuditEvent).where(
+            AuditEvent.user_id == account.id, or_(AuditEvent.unit_id.is_(None), AuditEvent.unit_id.in_(below))
+        )
         if start:
             stmt = stmt.where(AuditEvent.at >= _moment(start))
         if end:

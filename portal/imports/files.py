@@ -78,7 +78,6 @@ def check_archive(path: Path, max_unpacked: int) -> None:
 @dataclass
 class Sheet:
     headers: list[tuple[int, str]]  # (position, header as written)
-    header_row: int
     total: int  # data rows the sheet declares (an estimate: blank rows count)
     rows: Iterator[tuple[int, tuple]]  # (Excel row number, values)
     close: callable
@@ -120,7 +119,7 @@ def open_sheet(path: Path) -> Sheet:
         raise FileRefused(REASONS[first[1] if first else "empty"])
     _, number, header, declared = first
     headers = [(i, str(v).strip()) for i, v in enumerate(header) if v not in (None, "")]
-    return Sheet(headers, number, max(declared - number, 0), _received(reader.stdout), close)
+    return Sheet(headers, max(declared - number, 0), _received(reader.stdout), close)
 
 
 DIED = ("refused", "unreadable")  # the reader ended without saying it had sent every row

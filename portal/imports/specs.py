@@ -489,11 +489,11 @@ class DrugTests(ImportSpec):
         """A positive test of someone on no register is a missed case, as when a test is saved by hand."""
         from portal.testing.registers import after_test_saved
 
-        created = {id_ for id_, _ in added}
-        for id_, values in [*added, *changed]:
-            test = SimpleNamespace(id=id_, **values)
-            if "result" in values and "person_id" in values and "tested_on" in values:
-                after_test_saved(commune, actor, test, id_ in created)
+        # a new negative test has no missed case to record or settle: only the others are looked at
+        for id_, values in [(i, v) for i, v in added if v["result"] == "positive"]:
+            after_test_saved(commune, actor, SimpleNamespace(id=id_, **values), True)
+        for id_, values in changed:  # the whole row: what it was, with the file's changes
+            after_test_saved(commune, actor, SimpleNamespace(id=id_, **values), False)
 
 
 SPECS: dict[str, ImportSpec] = {

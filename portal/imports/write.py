@@ -45,14 +45,14 @@ class Inserter:
     session's connection is used by one thread at a time. A refused row later in the file still
     commits nothing: the caller rolls back."""
 
-    def __init__(self, spec, commune, actor):
+    def __init__(self, spec, commune, actor, ctx: dict | None = None):
         _check_reach(commune)
         self.spec, self.commune = spec, commune
         self.actor_id = actor.id if actor is not None else None
         self.connection = db.session.connection()
         self.system = bool(db.session.info.get(SYSTEM))
         self.now = utcnow()
-        self.ctx: dict = {}
+        self.ctx: dict = ctx or {}  # the plan's lookups (set by start() when used as its sink)
         self.added: list[tuple[int, dict]] = []
         self.buffer: list[dict] = []
         self.chunks: queue.Queue = queue.Queue(maxsize=4)
@@ -162,8 +162,7 @@ def commit_plan(
     spec, register, model = plan.spec, plan.spec.register, plan.spec.model
     total, done = len(plan.adds) + len(plan.updates), 0
     if inserted is None:
-        inserter = Inserter(spec, commune, actor)
-        inserter.ctx = plan.ctx
+        inserter = Inserter(spec, commune, actor, plan.ctx)
         for start in range(0, len(plan.adds), CHUNK):
             inserter.write([values for _, values in plan.adds[start : start + CHUNK]])
             done = len(inserter.added)
