@@ -90,7 +90,10 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    # PostgreSQL with two roles: migrations run as the owner, then the application role gets its grants
+    from portal.tenancy.database import grant_app_role, owner_engine
+
+    connectable = owner_engine()
 
     with connectable.connect() as connection:
         if connection.dialect.name == "sqlite":
@@ -105,6 +108,8 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        grant_app_role(connection, get_engine().url)
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -4,10 +4,10 @@ import os
 from datetime import timedelta
 
 
-def _database_url(instance_path: str) -> str:
-    url = os.environ.get("DATABASE_URL", "").strip()
+def _database_url(instance_path: str | None, variable: str = "DATABASE_URL") -> str | None:
+    url = os.environ.get(variable, "").strip()
     if not url:
-        return "sqlite:///" + os.path.join(instance_path, "portal.sqlite3")
+        return "sqlite:///" + os.path.join(instance_path, "portal.sqlite3") if instance_path else None
     # psycopg 3 is the driver we ship; accept the usual spellings of a PostgreSQL URL.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -25,6 +25,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_ENV": env,
         "SECRET_KEY": secret or "development-only-not-secret",
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        # PostgreSQL: the role that owns the tables, for migrations, backups and restores; the portal itself
+        # connects as DATABASE_URL's role, which row-level security binds (portal.tenancy.database).
+        "DATABASE_OWNER_URI": _database_url(None, "DATABASE_OWNER_URL"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_NAME": "portal_session",
         "SESSION_COOKIE_HTTPONLY": True,

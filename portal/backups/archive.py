@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from portal.extensions import db
+from portal.tenancy.database import grant_app_role, owner_engine, owner_url
 
 MANIFEST, SQLITE_MEMBER, PG_MEMBER, ATTACHMENTS = "manifest.json", "database.sqlite3", "database.pgdump", "attachments"
 FORMAT = 1
@@ -69,7 +69,7 @@ def fingerprint(connection) -> dict[str, dict]:
 
 def make_backup(output: Path, attachments_dir: Path) -> tuple[Path, dict]:
     """Write the archive; (its path, its manifest). `output` is a directory or a file name."""
-    url = make_url(str(db.engine.url))
+    url = owner_url()  # on PostgreSQL the owner: row-level security would hide rows from the portal's role
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     path = output / f"portal-backup-{stamp}.tar.gz" if output.is_dir() else output
     with tempfile.TemporaryDirectory() as work:
@@ -84,7 +84,7 @@ def make_backup(output: Path, attachments_dir: Path) -> tuple[Path, dict]:
         elif url.get_backend_name() == "postgresql":
             dump, member = work / PG_MEMBER, PG_MEMBER
             # pg_dump reads the snapshot this transaction exported, so the counts are of exactly what it saved
-            with db.engine.connect() as connection:
+            with owner_engine().connect() as connection:
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
                 with connection.begin():
                     snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar()
@@ -145,18 +145,19 @@ def read_manifest(archive_path: Path) -> dict:
 
 
 def restore_backup(archive_path: Path, attachments_dir: Path, *, replace: bool) -> Restored:
-    url = make_url(str(db.engine.url))
+    url = owner_url()
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         manifest = _unpack_checked(archive_path, work)
         if manifest["engine"] != url.get_backend_name():
             raise BackupError(f"this backup is of {manifest['engine']}; the portal runs on {url.get_backend_name()}")
-        with db.engine.connect() as connection:
+        with owner_engine().connect() as connection:
             existing = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
         if existing and not replace:
             raise BackupError("the database is not empty: restore into an empty one, or say --replace")
         db.session.remove()
         db.engine.dispose()
+        owner_engine().dispose()
         dump = work / manifest["database"]["member"]
         if manifest["engine"] == "sqlite":
             target = Path(url.database)
@@ -173,7 +174,8 @@ def restore_backup(archive_path: Path, attachments_dir: Path, *, replace: bool) 
         attachments_dir.mkdir(parents=True, exist_ok=True)
         for member in manifest["attachments"]:
             shutil.copyfile(work / member, attachments_dir / Path(member).name)
-    with db.engine.connect() as connection:
+    with owner_engine().begin() as connection:
+        grant_app_role(connection, db.engine.url)  # pg_restore --no-privileges left the application role none
         restored = fingerprint(connection)
     mismatches = [
         f"{table}: {saved['rows']} rows saved, {restored.get(table, {}).get('rows')} restored"

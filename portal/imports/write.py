@@ -19,7 +19,7 @@ from portal.criteria.results import TOUCHED
 from portal.extensions import db
 from portal.imports.plan import Plan
 from portal.shell.text import fold
-from portal.tenancy.guard import SYSTEM, WRITE_REACH, OutsideReach, jsonable
+from portal.tenancy.guard import SYSTEM, WRITE_REACH, OutsideReach, jsonable, tenant_models
 
 CHUNK = 2000
 AUDIT_JSON = json.JSONEncoder(ensure_ascii=False, default=jsonable)  # one encoder: json.dumps makes one per call
@@ -220,10 +220,21 @@ def _bulk(connection, table, rows: list[dict]) -> None:
 
 def _copy(connection, table, rows: list[dict]) -> None:
     """COPY … FROM STDIN on the session's own connection, so inside its transaction. Every row names
-    the same columns (the plan fills each column of a new record)."""
+    the same columns (the plan fills each column of a new record). PostgreSQL refuses COPY into a table
+    under row-level security, so the rows go to a temporary table of the transaction first, then across
+    with one INSERT … SELECT, which the policies check row by row like any insert."""
     columns = list(rows[0])
     quoted = ", ".join(f'"{c}"' for c in columns)
+    secured = any(model.__table__ is table for model in tenant_models)
+    target = f"import_stage_{table.name}" if secured else table.name
+    if secured:
+        connection.exec_driver_sql(
+            f'CREATE TEMPORARY TABLE IF NOT EXISTS "{target}" (LIKE "{table.name}") ON COMMIT DROP'
+        )
+        connection.exec_driver_sql(f'TRUNCATE "{target}"')
     with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        with cursor.copy(f'COPY "{target}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
+    if secured:
+        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{target}"')  # noqa: S608 - the model's own column names

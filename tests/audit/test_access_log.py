@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.persons.models import Person
+from portal.tenancy.database import owner_engine
 from portal.tenancy.guard import system_scope
 from tests.world import canary
 
@@ -58,7 +59,7 @@ def test_the_access_log_form_says_what_is_wrong(app, world, session_for):
 @pytest.fixture
 def audit_fails(app, dialect):
     """The audit table refuses every new row, as a full disk or a broken grant would."""
-    with app.app_context(), db.engine.begin() as connection:
+    with app.app_context(), owner_engine().begin() as connection:
         if dialect == "sqlite":
             connection.execute(
                 text("CREATE TRIGGER audit_down BEFORE INSERT ON audit_event BEGIN SELECT RAISE(ABORT, 'down'); END")
@@ -76,7 +77,7 @@ def audit_fails(app, dialect):
                 )
             )
     yield
-    with app.app_context(), db.engine.begin() as connection:
+    with app.app_context(), owner_engine().begin() as connection:
         connection.execute(text("DROP TRIGGER audit_down" + ("" if dialect == "sqlite" else " ON audit_event")))
         if dialect != "sqlite":
             connection.execute(text("DROP FUNCTION audit_down()"))

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.backups.archive import fingerprint
 from portal.extensions import db
-from tests.conftest import ROOT, _fresh_postgres
+from portal.tenancy.database import dispose_engines
+from tests.conftest import ROOT, _fresh_postgres, database_config
 from tests.world import PASSWORD
 
 
@@ -23,28 +24,29 @@ def _run(app, *args, input=None):
 
 
 @pytest.fixture
-def target(database_url, tmp_path):
+def target(owner_database_url, tmp_path):
     """A second, empty portal: its own database (same engine) and its own scans folder."""
-    if database_url.startswith("postgresql"):
-        url = _fresh_postgres(database_url.rsplit("/", 1)[0] + "/portal_test_restore")
+    if owner_database_url.startswith("postgresql"):
+        url = _fresh_postgres(owner_database_url.rsplit("/", 1)[0] + "/portal_test_restore")
     else:
         url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
     app = create_app(
         {
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
-            "SQLALCHEMY_DATABASE_URI": url,
+            **database_config(url),
             "ATTACHMENTS_DIR": str(tmp_path / "restored-scans"),
         }
     )
     yield app
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
 
 
-def _fingerprint(url: str) -> dict:
-    engine = create_engine(url)
+def _fingerprint(app) -> dict:
+    """Every table's rows and checksum, read as the owner (row-level security hides nothing)."""
+    engine = create_engine(app.config.get("DATABASE_OWNER_URI") or app.config["SQLALCHEMY_DATABASE_URI"])
     with engine.connect() as connection:
         found = fingerprint(connection)
     engine.dispose()
@@ -64,8 +66,8 @@ def test_backup_then_restore_into_a_fresh_database_gives_back_every_row_and_scan
     assert restored.exit_code == 0, restored.output
     assert "verified" in restored.output
     source, copy = (
-        _fingerprint(app.config["SQLALCHEMY_DATABASE_URI"]),
-        _fingerprint(target.config["SQLALCHEMY_DATABASE_URI"]),
+        _fingerprint(app),
+        _fingerprint(target),
     )
     assert {t for t, v in source.items() if v["rows"]} >= {"person", "household", "dossier", "audit_event"}
     backed_up = {t: v for t, v in source.items()}
@@ -103,7 +105,7 @@ def test_a_database_that_is_not_empty_is_not_overwritten_without_replace(app, wo
     assert _run(app, "backup", "--output", str(tmp_path / "b.tar.gz")).exit_code == 0
     with target.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        db.engine.dispose()
+        dispose_engines()
     result = _run(target, "restore", str(tmp_path / "b.tar.gz"))
     assert result.exit_code != 0 and "not empty" in result.output
     with target.app_context(), db.engine.connect() as connection:

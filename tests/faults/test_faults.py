@@ -27,8 +27,8 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from portal import create_app
-from portal.extensions import db
-from tests.conftest import ROOT, _fresh_postgres
+from portal.tenancy.database import dispose_engines
+from tests.conftest import ROOT, _fresh_postgres, database_config
 from tests.world import PASSWORD, seed_world
 
 pytestmark = [
@@ -83,20 +83,22 @@ class Browser:
 
 
 @pytest.fixture
-def served(database_url, tmp_path):
-    """A world on its own PostgreSQL database, served by gunicorn with two workers."""
-    url = _fresh_postgres(database_url.rsplit("/", 1)[0] + "/portal_faults")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ATTACHMENTS_DIR": str(tmp_path / "scans")})
+def served(owner_database_url, tmp_path):
+    """A world on its own PostgreSQL database, served by gunicorn with two workers as the application role."""
+    url = _fresh_postgres(owner_database_url.rsplit("/", 1)[0] + "/portal_faults")
+    databases = database_config(url)
+    app = create_app({**databases, "ATTACHMENTS_DIR": str(tmp_path / "scans")})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         seed_world()
-        db.engine.dispose()
+        dispose_engines()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {
         **os.environ,
-        "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+        "DATABASE_URL": databases["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://"),
+        "DATABASE_OWNER_URL": url.replace("postgresql+psycopg://", "postgresql://"),
         "SECRET_KEY": "faults-test-secret",
         "PORTAL_ENV": "testing",
         "ATTACHMENTS_DIR": str(tmp_path / "scans"),
@@ -191,7 +193,7 @@ def test_writes_survive_a_database_restart_and_a_killed_worker(served):
         assert around_outage or around_kill, (started - outage_started, status)
 
     # nothing acknowledged is missing; no partial rows: each village exactly once, each with its audit row
-    engine = create_engine(url)
+    engine = create_engine(url)  # as the owner: row-level security hides nothing
     with engine.connect() as connection:
         rows = connection.execute(
             text(
