@@ -116,6 +116,7 @@ class Site:
 def session_token(username: str) -> str:
     import hashlib
     import secrets
+    from datetime import UTC, datetime
 
     from portal.auth.models import UserSession
 
@@ -123,7 +124,13 @@ def session_token(username: str) -> str:
         user = db.session.scalar(select(User).where(User.username == username))
         user.must_change_password = False
         token = secrets.token_urlsafe(32)
-        db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id))
+        db.session.add(
+            UserSession(
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                user_id=user.id,
+                second_factor_at=datetime.now(UTC),  # as after a login with the code from the app
+            )
+        )
         db.session.commit()
     return token
 

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.tenancy.database import check_app_role
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -21,11 +22,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_shell(app)
     configure_request_scope(app)
     register_blueprints(app)
+    check_app_role(app)
     return app
 
 
 def configure_extensions(app: Flask) -> None:
     import portal.criteria.results  # noqa: F401 - its session hooks keep every commune's results current
+    import portal.tenancy.rls  # noqa: F401 - sends each transaction's reach to PostgreSQL's row-level security
     from portal.shell.i18n import select_locale
 
     db.init_app(app)
@@ -59,6 +62,8 @@ def configure_shell(app: Flask) -> None:
 
 def configure_request_scope(app: Flask) -> None:
     """Each request starts with an empty reach; only the unit gate widens it (portal.tenancy.routing)."""
+    from portal.auth import two_factor
+    from portal.auth.sessions import end_session
     from portal.tenancy.guard import clear_reach, set_reach
 
     @app.before_request
@@ -69,6 +74,19 @@ def configure_request_scope(app: Flask) -> None:
             allowed = {"auth.password", "auth.logout", "auth.language", "static"}
             if current_user.must_change_password and request.endpoint not in allowed:
                 return redirect(url_for("auth.password"))
+            if not current_user.session_second_factor and request.endpoint not in allowed | {"auth.two_factor_setup"}:
+                return _second_factor_missing(current_user._get_current_object())
+        return None
+
+    def _second_factor_missing(user):
+        """A session without the second factor: enrol first where it is required; a session of an account
+        that has it but never passed it (made before the enrolment) ends."""
+        if two_factor.enabled(user):
+            end_session(user)
+            db.session.commit()
+            return redirect(url_for("auth.login"))
+        if two_factor.required(user):
+            return redirect(url_for("auth.two_factor_setup"))
         return None
 
     @app.teardown_request
@@ -93,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.rollups.views import rollups
     from portal.shell.views import shell
     from portal.tenancy.cli import commands as tenants_cli
+    from portal.tenancy.cli import database_commands
     from portal.tenancy.views import root, units
     from portal.workspace.registers import load_registers
     from portal.workspace.views import workspace
@@ -115,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
         imports_cli,
         backups_cli,
         tenants_cli,
+        database_commands,
         users_cli,
         demo_cli,
         metrics_cli,

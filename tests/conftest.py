@@ -7,18 +7,21 @@ import re
 import secrets
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.auth.models import User, UserSession
 from portal.extensions import db
 from portal.imports.jobs import wait_for_workers
+from portal.tenancy.database import dispose_engines, owner_engine
 from portal.tenancy.guard import clear_reach, system_scope
-from tests.world import PASSWORD, seed_world
+from tests.world import PASSWORD, seed_world, totp_code
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("PORTAL_ENV", "testing")
@@ -35,6 +38,24 @@ def _fresh_postgres(url: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url
+
+
+APP_ROLE = "portal_app"
+
+
+def app_role_url(owner_url: str) -> str:
+    """The URL the portal connects with: the application role, which row-level security binds (created and
+    granted by the migrations, as `flask db upgrade` does). A password only where the owner needs one."""
+    url = make_url(owner_url)
+    url = url.set(username=APP_ROLE, password="portal-app-test" if url.password else None)  # noqa: S106
+    return url.render_as_string(hide_password=False)
+
+
+def database_config(owner_url: str) -> dict:
+    """The two database settings of an app on this database: the portal's role, and the owner's."""
+    if owner_url.startswith("postgresql"):
+        return {"SQLALCHEMY_DATABASE_URI": app_role_url(owner_url), "DATABASE_OWNER_URI": owner_url}
+    return {"SQLALCHEMY_DATABASE_URI": owner_url}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,7 +75,8 @@ def _compiled_catalogs():
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def owner_database_url(tmp_path_factory) -> str:
+    """The test database, as its owner (on SQLite, simply the database)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return _fresh_postgres(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -62,11 +84,17 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _migrated_app(database_url, tmp_path_factory):
+def database_url(owner_database_url) -> str:
+    """The test database as the portal connects to it (on PostgreSQL, the application role)."""
+    return database_config(owner_database_url)["SQLALCHEMY_DATABASE_URI"]
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(owner_database_url, tmp_path_factory):
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            **database_config(owner_database_url),
             "WTF_CSRF_ENABLED": False,
             "ATTACHMENTS_DIR": str(tmp_path_factory.mktemp("attachments")),
             "IMPORTS_DIR": str(tmp_path_factory.mktemp("imports")),
@@ -76,13 +104,19 @@ def _migrated_app(database_url, tmp_path_factory):
         upgrade(directory=str(ROOT / "migrations"))
     yield app
     with app.app_context():
-        db.engine.dispose()
+        dispose_engines()
 
 
 def empty_database() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":  # as the owner: the portal's role may not empty the audit trail
+        with owner_engine().begin() as connection:
+            connection.execute(text("UPDATE dossier SET decided_submission_id = NULL"))
+            for table in tables:
+                connection.execute(table.delete())
+        return
     # a decision points at the submission it rests on, which points back at the dossier: break the cycle
     db.session.execute(text("UPDATE dossier SET decided_submission_id = NULL"))
-    tables = list(reversed(db.metadata.sorted_tables))
     with system_scope(db.session):  # DELETE, not TRUNCATE: on tables this small it is several times faster
         for table in tables:
             db.session.execute(table.delete())
@@ -111,15 +145,28 @@ def world(app):
 
 @pytest.fixture
 def login(app):
-    """login(username) -> a test client with a live session of that user."""
+    """login(username) -> a test client with a live session of that user, logged in through the form
+    (with the second factor for the accounts that have it)."""
 
     def _login(username: str, password: str = PASSWORD):
         client = app.test_client()
         response = client.post("/login", data={"username": username, "password": password})
         assert response.status_code == 302, f"login of {username} failed"
+        if response.headers["Location"].endswith("/login/code"):
+            allow_code_again(app, username)
+            response = client.post("/login/code", data={"code": totp_code(username)})
+            assert response.status_code == 302, f"second factor of {username} failed"
         return client
 
     return _login
+
+
+def allow_code_again(app, username: str) -> None:
+    """Forget the last time step the account used, so that a test may log it in twice within 30 seconds
+    (the codes' single use is tested in tests/auth/test_two_factor.py)."""
+    with app.app_context(), system_scope(db.session):
+        db.session.execute(update(User).where(User.username == username).values(totp_last_step=None))
+        db.session.commit()
 
 
 @pytest.fixture
@@ -134,7 +181,13 @@ def client_with_session(app, username: str):
     with app.app_context(), system_scope(db.session):
         user = db.session.scalar(select(User).where(User.username == username))
         token = secrets.token_urlsafe(32)
-        db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id))
+        db.session.add(
+            UserSession(
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                user_id=user.id,
+                second_factor_at=datetime.now(UTC) if user.totp_enabled_at else None,
+            )
+        )
         db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:

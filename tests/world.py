@@ -2,16 +2,19 @@
 tenant-owned row of every register in every commune, each carrying a canary string unique to its
 commune. Every isolation test reads this one description of who should reach what."""
 
+import base64
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pyotp
 from flask import current_app
 from sqlalchemy import select
 
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password
+from portal.auth.roles import ROLES
 from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
 from portal.extensions import db
@@ -55,6 +58,15 @@ USERS = {
     "province": ("province_officer", "P"),
     "admin": ("admin", "P"),
 }
+
+
+def totp_secret(username: str) -> str:
+    """The seeded account's TOTP secret, so that a test can make its codes as the user's app would."""
+    return base64.b32encode(hashlib.sha256(username.encode()).digest()[:20]).decode()
+
+
+def totp_code(username: str) -> str:
+    return pyotp.TOTP(totp_secret(username)).now()
 
 
 def canary(unit_key: str, n: int = 1) -> str:
@@ -291,6 +303,8 @@ def seed_world() -> World:
             )
             assignment = RoleAssignment(role=role, unit=units[unit_key])
             user.assignments.append(assignment)
+            if ROLES[role].level != "commune":  # enrolled, as these roles must be (portal.auth.two_factor)
+                user.totp_secret, user.totp_enabled_at = totp_secret(username), datetime.now(UTC)
             db.session.add(user)
             db.session.flush()
             world.user_id[username], world.assignment_id[username] = user.id, assignment.id

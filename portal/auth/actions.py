@@ -1,4 +1,4 @@
-"""The write path of logging in and changing one's own password."""
+"""The write path of logging in (password, then the second factor) and changing one's own password."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,12 +7,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.audit import actions as audit
+from portal.auth import two_factor
 from portal.auth.models import LoginAttempt, User
 from portal.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.auth.sessions import revoke_all_sessions
 from portal.extensions import db
 
 WRONG_CREDENTIALS = _l("Wrong username or password.")
+WRONG_CODE = _l("The code is wrong or has already been used. Enter the code your app shows now.")
 
 
 def normalise_username(username: str) -> str:
@@ -69,9 +71,50 @@ def authenticate(username: str, password: str, ip: str | None) -> tuple[User | N
         return None, WRONG_CREDENTIALS
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.session.add(LoginAttempt(username=username, ip=ip, succeeded=True))
-    audit.record("login", actor_id=user.id, object_type="user_account", object_id=user.id)
+    if not two_factor.enabled(user):
+        record_login(user, ip)
+    # else the login succeeds only with the second factor (second_factor below): until then a failed code
+    # counts against the account, and no success resets the count
     return user, None
+
+
+def record_login(user: User, ip: str | None, factor: str | None = None) -> None:
+    db.session.add(LoginAttempt(username=user.username, ip=ip, succeeded=True))
+    after = {"second_factor": factor} if factor else None
+    audit.record("login", actor_id=user.id, object_type="user_account", object_id=user.id, after=after)
+
+
+def second_factor(user: User, code: str, ip: str | None) -> object | None:
+    """The second step of a login: None when the code was taken (the login is then recorded), else the
+    error to show."""
+    factor, error = check_code(user, code, ip)
+    if error is not None:
+        return error
+    record_login(user, ip, factor)
+    if factor == "recovery":
+        audit.record("recovery_code_used", actor_id=user.id, object_type="user_account", object_id=user.id)
+    return None
+
+
+def check_code(user: User, code: str, ip: str | None) -> tuple[str | None, object | None]:
+    """Take one TOTP or recovery code: ('totp' or 'recovery', None), or (None, the error to show).
+    Throttled like passwords, and every wrong code counts as a failed login of the account."""
+    if is_throttled(user.username, ip):
+        db.session.add(LoginAttempt(username=user.username, ip=ip, succeeded=False))
+        db.session.commit()
+        return None, _l(
+            "Too many failed attempts. Wait %(minutes)d minutes, then try again.",
+            minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
+        )
+    factor = two_factor.accept_code(user, code)
+    if factor is None:
+        db.session.add(LoginAttempt(username=user.username, ip=ip, succeeded=False))
+        audit.record(
+            "login_failed", actor_id=user.id, object_type="user_account", object_id=user.id, after={"code": "wrong"}
+        )
+        db.session.commit()
+        return None, WRONG_CODE
+    return factor, None
 
 
 def change_own_password(user: User, current: str, new: str) -> dict[str, object]:

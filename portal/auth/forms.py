@@ -23,3 +23,13 @@ class PasswordChangeForm(PortalForm):
             EqualTo("new_password", message=_l("The two new passwords differ.")),
         ],
     )
+
+
+class CodeForm(PortalForm):
+    """A six-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=_l("Enter the code from your authenticator app."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )

@@ -30,13 +30,18 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def start_session(user: User) -> None:
+def start_session(user: User, second_factor: bool = False) -> None:
+    """A new session (the id rotates); `second_factor` when the login passed a TOTP or recovery code."""
     keep = {k: session[k] for k in ("lang",) if k in session}
     session.clear()
     session.update(keep)
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=_hash(token), user_id=user.id, ip=request.remote_addr))
+    passed = datetime.now(UTC) if second_factor else None
+    db.session.add(
+        UserSession(token_hash=_hash(token), user_id=user.id, ip=request.remote_addr, second_factor_at=passed)
+    )
     user.session_token = token
+    user.session_second_factor = second_factor
     user.last_login_at = datetime.now(UTC)
     login_user(user)
     session.permanent = True
@@ -83,4 +88,5 @@ def load_user(token: str) -> User | None:
         live.last_seen_at = now
         db.session.commit()
     user.session_token = token
+    user.session_second_factor = live.second_factor_at is not None
     return user

@@ -41,6 +41,9 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+LIVE = {}  # the served app, for the login helper's second factor
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, _compiled_catalogs):
     database = tmp_path_factory.mktemp("browser") / "portal.sqlite3"
@@ -58,6 +61,7 @@ def live_server(tmp_path_factory, _compiled_catalogs):
         with system_scope(db.session):
             refresh_all()  # as the daily `metrics refresh` leaves them
             db.session.commit()
+    LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -5,7 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.world import PASSWORD
+from tests.browser.conftest import LIVE
+from tests.conftest import allow_code_again
+from tests.world import PASSWORD, USERS, totp_code
+
+TWO_FACTOR = {name for name, (role, _unit) in USERS.items() if role not in ("commune_officer", "commune_viewer")}
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +22,12 @@ def _log_in(page, checks, base_url, username):
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    if username in TWO_FACTOR:  # district, province and admin accounts: the code from the app
+        expect(page.get_by_role("heading", name="Mã đăng nhập")).to_be_visible()
+        checks.accessible()
+        allow_code_again(LIVE["app"], username)
+        page.get_by_label("Mã").fill(totp_code(username))
+        page.get_by_role("button", name="Đăng nhập").click()
 
 
 def test_commune_officer_day_starts_in_the_workspace_switches_language_and_logs_out(page, checks, base_url):

@@ -16,8 +16,8 @@ from tests.world import canary
 PUBLIC = "public"  # anyone, logged in or not
 ANY_USER = "any user"  # any logged-in user; touches only their own account
 
-PUBLIC_ROUTES = {"static", "healthz", "auth.login", "auth.language"}
-ANY_USER_ROUTES = {"root.index", "auth.logout", "auth.password", "inbox.inbox"}
+PUBLIC_ROUTES = {"static", "healthz", "auth.login", "auth.login_code", "auth.language"}
+ANY_USER_ROUTES = {"root.index", "auth.logout", "auth.password", "auth.two_factor_setup", "inbox.inbox"}
 
 ALL_LEVELS = ("province", "district", "commune")
 
