@@ -27,6 +27,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret")
 
 from sqlalchemy import select  # noqa: E402
 
+from bench.roles import grant, server_env  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.auth.models import User  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -61,6 +62,7 @@ def build(url: str, scale: str) -> None:
     load = ["demo", "load"] + (["--scale", "province"] if scale == "province" else [])
     out = subprocess.run(FLASK + load, env=env, cwd=ROOT, check=True, capture_output=True, text=True)  # noqa: S603
     subprocess.run(FLASK + ["metrics", "refresh"], env=env, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
+    grant(url)
     rows = next((line for line in out.stdout.splitlines() if line.startswith("Rows written")), "")
     print(f"  built {scale} in {time.monotonic() - started:.0f} s. {rows}", flush=True)
 
@@ -69,9 +71,11 @@ class Site:
     """One database, its app, and a logged-in client per role (sessions made as a login makes them)."""
 
     def __init__(self, url: str):
+        env = server_env(url)  # on PostgreSQL as the application role, under row-level security
         self.app = create_app(
             {
-                "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
+                "DATABASE_OWNER_URI": env.get("DATABASE_OWNER_URL"),
                 "WTF_CSRF_ENABLED": False,
             }
         )
@@ -180,7 +184,7 @@ def gunicorn_rps(url: str, seconds: int) -> tuple[float, float]:
         ("wsgi:app", 8711, f"/u/{COMMUNE}/", ROOT),
         ("hello:app", 8712, "/", workdir),
     ):
-        env = {**os.environ, "DATABASE_URL": url, "PORTAL_ENV": "production", "SESSION_COOKIE_SECURE": "0"}
+        env = {**server_env(url), "PORTAL_ENV": "production", "SESSION_COOKIE_SECURE": "0"}
         server = subprocess.Popen(  # noqa: S603
             [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", module],
             cwd=cwd,

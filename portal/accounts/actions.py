@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.accounts.access import grantable_roles
 from portal.audit import actions as audit
+from portal.auth import two_factor
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password, one_time_password, password_problem
 from portal.auth.roles import ROLES
@@ -142,6 +143,16 @@ def reset_password(actor, scope: AdminUnit, user: User) -> str:
         "password_reset", actor_id=_actor_id(actor), unit_id=scope.id, object_type="user_account", object_id=user.id
     )
     return password
+
+
+def reset_two_factor(actor, scope: AdminUnit, user: User) -> None:
+    """For an officer who lost the phone and the recovery codes: the app and the codes stop working, every
+    session ends, and the account enrols again at its next login (where its role requires it)."""
+    two_factor.disable(user)
+    revoke_all_sessions(user.id)
+    audit.record(
+        "two_factor_reset", actor_id=_actor_id(actor), unit_id=scope.id, object_type="user_account", object_id=user.id
+    )
 
 
 def set_active(actor, scope: AdminUnit, user: User, active: bool) -> None:

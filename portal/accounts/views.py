@@ -157,6 +157,19 @@ def enable(unit, user_id):
     return redirect(url_for("accounts.show", unit_code=unit.code, user_id=user.id))
 
 
+@accounts.post("/<int:user_id>/reset-two-factor")
+@requires(ACCOUNTS_MANAGE, MANAGING_LEVELS)
+def reset_two_factor(unit, user_id):
+    user = get_managed_user(current_user, unit, user_id)
+    actions.reset_two_factor(current_user, unit, user)
+    db.session.commit()
+    flash(
+        _("Two-factor login of %(name)s reset: the account sets it up again at its next login.", name=user.username),
+        "success",
+    )
+    return redirect(url_for("accounts.show", unit_code=unit.code, user_id=user.id))
+
+
 @accounts.post("/<int:user_id>/reset-password")
 @requires(ACCOUNTS_MANAGE, MANAGING_LEVELS)
 def reset_password(unit, user_id):

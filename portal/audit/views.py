@@ -35,6 +35,29 @@ ACTION_LABELS = {
     "delete": _l("Deleted"),
     "import": _l("Imported a file"),
     "login": _l("Logged in"),
+    "login_failed": _l("Failed login"),
+    "password_changed": _l("Changed own password"),
+    "password_set": _l("Password set"),
+    "password_reset": _l("Password reset"),
+    "account_created": _l("Account created"),
+    "account_enabled": _l("Account enabled"),
+    "account_disabled": _l("Account disabled"),
+    "role_granted": _l("Role granted"),
+    "role_revoked": _l("Role revoked"),
+    "two_factor_enabled": _l("Two-factor login turned on"),
+    "two_factor_disabled": _l("Two-factor login turned off"),
+    "two_factor_reset": _l("Two-factor login reset"),
+    "recovery_code_used": _l("Logged in with a recovery code"),
+    "recovery_codes_renewed": _l("New recovery codes made"),
+    "criteria_published": _l("Criteria version published"),
+    "backup": _l("Backup made"),
+}
+
+OBJECT_LABELS = {
+    "user_account": _l("Account"),
+    "criteria_version": _l("Criteria version"),
+    "import_job": _l("Import"),
+    "backup": _l("Backup"),
 }
 
 
@@ -101,5 +124,5 @@ def index(unit):
         limit=LIMIT,
         units=units,
         action_labels=ACTION_LABELS,
-        object_labels={r.model.__tablename__: r.title for r in REGISTERS.values()},
+        object_labels={**OBJECT_LABELS, **{r.model.__tablename__: r.title for r in REGISTERS.values()}},
     ), (400 if errors else 200)

@@ -26,7 +26,8 @@ class UnsafeAppRole(RuntimeError):
 
 
 def owner_url() -> URL:
-    return make_url(current_app.config.get("DATABASE_OWNER_URI") or current_app.config["SQLALCHEMY_DATABASE_URI"])
+    url = make_url(current_app.config.get("DATABASE_OWNER_URI") or current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url  # the driver we ship
 
 
 def owner_engine() -> Engine:

@@ -274,3 +274,18 @@ def test_the_code_page_is_translated(app, world, lang):
     _password(client, "province")
     page = client.get("/login/code").get_data(as_text=True)
     assert ("Mã đăng nhập" if lang == "vi" else "Login code") in page
+
+
+def test_an_account_manager_resets_a_lost_second_factor(app, world, login):
+    officer = login("officer_a")
+    _enrol(officer)
+    manager = login("district_1")
+    page = manager.get(f"/u/{world.unit_code['D1']}/accounts/{world.user_id['officer_a']}").get_data(as_text=True)
+    assert "Đặt lại đăng nhập hai lớp" in page
+    response = manager.post(f"/u/{world.unit_code['D1']}/accounts/{world.user_id['officer_a']}/reset-two-factor")
+    assert response.status_code == 302
+    assert not _user(app, "officer_a")["enabled"]
+    assert officer.get(f"/u/{world.unit_code['A']}/").status_code == 302  # its sessions ended
+    assert _password(app.test_client(), "officer_a").headers["Location"].endswith("/")  # no code asked
+    with app.app_context():
+        assert _count(AuditEvent, AuditEvent.action == "two_factor_reset") == 1

@@ -384,6 +384,9 @@ UNIT_ROUTES = {
     "accounts.reset_password": UnitRoute(
         "accounts.manage", ("province", "district"), "district_1", "D1", {"user_id": "account"}
     ),
+    "accounts.reset_two_factor": UnitRoute(
+        "accounts.manage", ("province", "district"), "district_1", "D1", {"user_id": "account"}
+    ),
 }
 
 
