@@ -86,7 +86,10 @@ def prepare(url: str, users: int, out: Path) -> None:
                     user = User(username=username, full_name=username, password_hash=password)
                     user.totp_secret, user.totp_enabled_at = "LOADBENCHSECRETLOADBENCHSECRET23", datetime.now(UTC)
                     db.session.add(user)
-                user.assignments = [RoleAssignment(role=role_of[level], unit=unit)]
+                if [(a.role, a.unit_id) for a in user.assignments] != [(role_of[level], unit.id)]:
+                    user.assignments.clear()  # a run with another number of officers chose other units
+                    db.session.flush()
+                    user.assignments.append(RoleAssignment(role=role_of[level], unit=unit))
                 token = secrets.token_urlsafe(32)
                 db.session.add(
                     UserSession(
@@ -124,7 +127,7 @@ def serve(url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
     from bench.roles import grant, server_env
 
     grant(url)
-    env = {**server_env(url), "SECRET_KEY": SECRET, "PORTAL_ENV": "production", "SESSION_COOKIE_SECURE": "0"}
+    env = {**server_env(url), "SECRET_KEY": SECRET, "PORTAL_ENV": "production"}
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(  # noqa: S603
         [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
@@ -161,14 +164,22 @@ def drive(host: str, officers: list[dict], seconds: int) -> None:
 
         def on_start(self):
             self.me = pools[self.level].pop()
-            self.client.cookies.set("portal_session", self.me["cookie"], domain="127.0.0.1")
+            # the header itself: the server's cookie is Secure (production), which a client keeps off plain HTTP
+            self.client.headers["Cookie"] = f"portal_session={self.me['cookie']}"
             self.client.headers["Accept-Language"] = "vi"
 
         def page(self, path: str, name: str):
             with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
                 if response.status_code != 200:
                     response.failure(f"{response.status_code} on {path}")
+                self.keep_session(response)
                 return response
+
+        def keep_session(self, response):
+            """The session as the server last wrote it (it holds the CSRF token once a form was shown)."""
+            renewed = response.cookies.get("portal_session")
+            if renewed:
+                self.client.headers["Cookie"] = f"portal_session={renewed}"
 
     class CommuneOfficer(Officer):
         weight = len(pools["commune"])
@@ -220,6 +231,7 @@ def drive(host: str, officers: list[dict], seconds: int) -> None:
             ) as response:
                 if response.status_code != 302:
                     response.failure(f"{response.status_code} on the household form")
+                self.keep_session(response)
 
     class DistrictOfficer(Officer):
         weight = len(pools["district"])

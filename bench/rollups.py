@@ -184,7 +184,7 @@ def gunicorn_rps(url: str, seconds: int) -> tuple[float, float]:
         ("wsgi:app", 8711, f"/u/{COMMUNE}/", ROOT),
         ("hello:app", 8712, "/", workdir),
     ):
-        env = {**server_env(url), "PORTAL_ENV": "production", "SESSION_COOKIE_SECURE": "0"}
+        env = {**server_env(url), "PORTAL_ENV": "production"}
         server = subprocess.Popen(  # noqa: S603
             [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", module],
             cwd=cwd,

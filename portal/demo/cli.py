@@ -117,6 +117,8 @@ def load_command(communes, scale, seed):
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
     for username, role, unit_name in logins:
         click.echo(f"  {username:22} {role:18} {unit_name}")
+    click.echo("District, province and admin logins set up two-factor login at their first login:")
+    click.echo("scan the QR code shown with any authenticator app (Google Authenticator, FreeOTP, ...).")
 
 
 def _load_province(province: AdminUnit, seed: int) -> None:
