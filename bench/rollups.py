@@ -169,8 +169,16 @@ def hello():
 """
 
 
-def gunicorn_rps(url: str, seconds: int) -> tuple[float, float]:
-    """Requests per second of the commune workspace page and of hello-world, both under gunicorn -w 2."""
+SERVED = [  # label, path: the page the target is about, and two floors under it for the reader
+    ("commune workspace page", f"/u/{COMMUNE}/"),
+    ("floor: logged-in page, no data", "/account/password"),
+    ("floor: /healthz (no login, 1 query)", "/healthz"),
+]
+
+
+def gunicorn_rps(url: str, seconds: int) -> tuple[dict, float]:
+    """Requests per second of the commune workspace page (and of two floors of the stack: a logged-in
+    page that reads no register, and the health check), then of hello-world, all under gunicorn -w 2."""
     site = Site(url)
     with site.app.app_context():
         token = session_token(f"xa.{COMMUNE}")
@@ -179,10 +187,10 @@ def gunicorn_rps(url: str, seconds: int) -> tuple[float, float]:
     workdir = Path(tempfile.mkdtemp())
     (workdir / "hello.py").write_text(HELLO)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    results = []
-    for module, port, path, cwd in (
-        ("wsgi:app", 8711, f"/u/{COMMUNE}/", ROOT),
-        ("hello:app", 8712, "/", workdir),
+    rates = {}
+    for module, port, paths, cwd in (
+        ("wsgi:app", 8711, SERVED, ROOT),
+        ("hello:app", 8712, [("hello-world Flask app", "/")], workdir),
     ):
         env = {**server_env(url), "PORTAL_ENV": "production"}
         server = subprocess.Popen(  # noqa: S603
@@ -192,11 +200,12 @@ def gunicorn_rps(url: str, seconds: int) -> tuple[float, float]:
         )
         try:
             time.sleep(3)
-            results.append(load(port, path, cookie, seconds))
+            for label, path in paths:
+                rates[label] = load(port, path, cookie, seconds)
         finally:
             server.terminate()
             server.wait()
-    return results[0], results[1]
+    return rates, rates.pop("hello-world Flask app")
 
 
 def load(port: int, path: str, cookie: str, seconds: int) -> float:
@@ -257,12 +266,12 @@ def main() -> None:
     for label, _u, _p in PAGES:
         small, large = medians[(label, "small")], medians[(label, "province")]
         print(f"  {label:30} {small:9.1f}ms {large:9.1f}ms {large / small:6.2f}x")
-    page, hello = gunicorn_rps(urls["province"], args.seconds)
+    rates, hello = gunicorn_rps(urls["province"], args.seconds)
     tool = "wrk -t2 -c16" if shutil.which("wrk") else "8 keep-alive threads"
     print(f"\ngunicorn -w 2, {args.seconds} s each ({tool}), province-scale database:")
-    print(f"  commune workspace page /u/{COMMUNE}/: {page:8.0f} req/s")
-    print(f"  hello-world Flask app:             {hello:8.0f} req/s")
-    print(f"  ratio: {page / hello:.1%} of hello-world")
+    print(f"  {'hello-world Flask app':38} {hello:8.0f} req/s")
+    for label, rate in rates.items():
+        print(f"  {label:38} {rate:8.0f} req/s  {rate / hello:6.1%} of hello-world")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,10 @@ def _apply_reach(conn, cursor, statement, parameters, context, executemany) -> N
         return
     wanted = settings_of(session.info)
     if conn.info.get(APPLIED_KEY) != wanted:
-        cursor.execute(SET_REACH, wanted)
+        # a cursor of its own: the statement's may be a server-side one (yield_per), whose query runs only
+        # when rows are fetched
+        with conn.connection.dbapi_connection.cursor() as own:
+            own.execute(SET_REACH, wanted)
         conn.info[APPLIED_KEY] = wanted
 
 

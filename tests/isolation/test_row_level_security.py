@@ -76,6 +76,16 @@ def test_an_unfiltered_query_returns_only_the_reach(app, world):
         assert db.session.execute(text("SELECT count(*) FROM village WHERE commune_id = :b"), {"b": b}).scalar() == 0
 
 
+def test_a_streamed_read_on_a_server_side_cursor_gets_the_reach_too(app, world):
+    """Exports read with yield_per: PostgreSQL runs such a query only when rows are fetched."""
+    a = world.unit_id["A"]
+    with app.app_context():
+        set_reach(db.session, read=frozenset({a}))
+        streamed = db.session.scalars(select(Person).execution_options(yield_per=1)).all()
+        assert streamed and {p.commune_id for p in streamed} == {a}
+        assert len(streamed) == _owner_count("person", a)
+
+
 def test_writes_outside_the_write_reach_are_refused_by_the_database(app, world):
     a, b = world.unit_id["A"], world.unit_id["B"]
     village_b = world.row_id[(Village, "B")]

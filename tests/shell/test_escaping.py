@@ -39,7 +39,7 @@ def test_hostile_input_is_shown_as_text(app, world, login, slug):
     assert fields, slug
     for n, payload in enumerate(HOSTILE):
         body = BODIES[slug][1](world)
-        body.update({name: f"{payload}{n}"[:40] for name in fields})  # 40: the shortest limit of a text field
+        body.update({name: f"{payload}Z{n}"[:40] for name in fields})  # 40: the shortest limit of a text field
         if slug == "households":
             body["code"] = f"HH-X{n}"
         if slug == "persons":
@@ -58,6 +58,6 @@ def test_hostile_input_is_shown_as_text(app, world, login, slug):
         for page in pages:
             text = page.get_data(as_text=True)
             assert not RAW.search(text), (slug, payload)
-            assert "492" not in text  # a template expression typed by a user is never evaluated
+            assert "49Z" not in text  # a template expression typed by a user is never evaluated
         if payload == "{{7*7}}":
-            assert "{{7*7}}2" in pages[0].get_data(as_text=True)  # it reads as typed
+            assert "{{7*7}}Z2" in pages[0].get_data(as_text=True)  # it reads as typed

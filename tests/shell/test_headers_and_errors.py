@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from portal import create_app
+from portal.tenancy.database import dispose_engines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,6 +80,8 @@ def test_500_page_is_translated_and_shows_no_trace(database_url, world):
     assert response.status_code == 500
     assert "Đã xảy ra lỗi" in body and "secret internals" not in body and "Traceback" not in body
     _assert_secure_headers(response)
+    with app.app_context():
+        dispose_engines()
 
 
 def test_htmx_is_vendored_at_the_pinned_version_and_configured_safely(app, world):
