@@ -169,10 +169,10 @@ def hello():
 """
 
 
-SERVED = [  # label, path: the page the target is about, and two floors under it for the reader
-    ("commune workspace page", f"/u/{COMMUNE}/"),
-    ("floor: logged-in page, no data", "/account/password"),
-    ("floor: /healthz (no login, 1 query)", "/healthz"),
+SERVED = [  # label, path, logged in: the page the target is about, and two floors under it for the reader
+    ("commune workspace page", f"/u/{COMMUNE}/", True),
+    ("floor: logged-in page, no data", "/account/password", True),
+    ("floor: /healthz (no login, 1 query)", "/healthz", False),
 ]
 
 
@@ -190,7 +190,7 @@ def gunicorn_rps(url: str, seconds: int) -> tuple[dict, float]:
     rates = {}
     for module, port, paths, cwd in (
         ("wsgi:app", 8711, SERVED, ROOT),
-        ("hello:app", 8712, [("hello-world Flask app", "/")], workdir),
+        ("hello:app", 8712, [("hello-world Flask app", "/", False)], workdir),
     ):
         env = {**server_env(url), "PORTAL_ENV": "production"}
         server = subprocess.Popen(  # noqa: S603
@@ -200,16 +200,17 @@ def gunicorn_rps(url: str, seconds: int) -> tuple[dict, float]:
         )
         try:
             time.sleep(3)
-            for label, path in paths:
-                rates[label] = load(port, path, cookie, seconds)
+            for label, path, logged_in in paths:
+                rates[label] = load(port, path, cookie if logged_in else None, seconds)
         finally:
             server.terminate()
             server.wait()
     return rates, rates.pop("hello-world Flask app")
 
 
-def load(port: int, path: str, cookie: str, seconds: int) -> float:
+def load(port: int, path: str, cookie: str | None, seconds: int) -> float:
     """wrk when installed (apt-get install wrk); else a keep-alive client in this process."""
+    headers = {"Cookie": cookie} if cookie else {}
     if shutil.which("wrk"):
         out = subprocess.run(  # noqa: S603
             [
@@ -217,8 +218,7 @@ def load(port: int, path: str, cookie: str, seconds: int) -> float:
                 "-t2",
                 "-c16",
                 f"-d{seconds}s",
-                "-H",
-                f"Cookie: {cookie}",
+                *[arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")],
                 f"http://127.0.0.1:{port}{path}",
             ],
             capture_output=True,
@@ -234,7 +234,7 @@ def load(port: int, path: str, cookie: str, seconds: int) -> float:
     def worker(deadline):
         conn, done = http.client.HTTPConnection("127.0.0.1", port), 0
         while time.monotonic() < deadline:
-            conn.request("GET", path, headers={"Cookie": cookie})
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
             assert response.status == 200, response.status

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, literal, or_, select, union_all
 
 from portal.auth.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
 from portal.criteria.models import CommuneResult
@@ -138,7 +138,7 @@ class InboxItem:
 def _work(user):
     """(why, statement of the dossiers) for every kind of work or news the user's roles bring."""
     recent = date.today() - timedelta(days=60)
-    version = version_in_force()
+    version = None
     for assignment in user.assignments:
         permissions = ROLES[assignment.role].permissions
         unit = assignment.unit
@@ -152,6 +152,7 @@ def _work(user):
             yield "appraise", select(Dossier).where(mine, Dossier.state == SUBMITTED)
         if RECOGNITION_DECIDE in permissions:
             yield "decide", select(Dossier).where(mine, Dossier.state == APPROVED)
+            version = version or version_in_force()  # only deciders watch breaches
             if version is not None:
                 yield "broken", _broken(unit, version)
 
@@ -173,9 +174,12 @@ def inbox(user) -> list[InboxItem]:
 
 
 def waiting_count(user) -> int:
-    """The number in the menu: ids only, no dossier loaded."""
-    waiting = set()
-    for why, statement in _work(user):
-        if why not in NEWS:
-            waiting.update((why, i) for i in db.session.scalars(statement.with_only_columns(Dossier.id)))
-    return len(waiting)
+    """The number in the menu (on every page): the ids of every kind of work in one statement."""
+    kinds = [
+        statement.with_only_columns(Dossier.id, literal(why).label("why"))
+        for why, statement in _work(user)
+        if why not in NEWS
+    ]
+    if not kinds:
+        return 0
+    return len(set(db.session.execute(union_all(*kinds)).all()))
