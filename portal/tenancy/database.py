@@ -82,7 +82,7 @@ def grant_app_role(connection: Connection, app_url: URL) -> str | None:
         f"GRANT CONNECT ON DATABASE {database} TO {quoted}",
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",  # UPDATE: setval after bulk loads
         *(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {t} FROM {quoted}" for t in READ_ONLY),
         *(f"REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM {quoted}" for t in APPEND_ONLY),
     ):
