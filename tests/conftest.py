@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import make_url
 
 from portal import create_app
@@ -159,6 +159,23 @@ def login(app):
         return client
 
     return _login
+
+
+def count_statements(app, client, url) -> int:
+    """The SQL statements one GET of the page sends (it must answer 200)."""
+    count = 0
+
+    def counter(*args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+    return count
 
 
 def allow_code_again(app, username: str) -> None:

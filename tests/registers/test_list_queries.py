@@ -2,34 +2,19 @@
 number of queries for one row as for twelve: the commit must not send the template back to the database
 row by row."""
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.tenancy.guard import set_reach, system_scope
 from portal.villages.models import Household, Village
-
-
-def _statements(app, client, url) -> int:
-    count = 0
-
-    def counter(*args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-    return count
+from tests.conftest import count_statements
 
 
 def test_a_personal_list_runs_as_many_queries_for_twelve_rows_as_for_one(app, world, login):
     client = login("officer_a")
     url = f"/u/{world.unit_code['A']}/households/"
-    one = _statements(app, client, url)
+    one = count_statements(app, client, url)
     a = world.unit_id["A"]
     with app.app_context():
         set_reach(db.session, read=frozenset({a}), write=frozenset({a}), actor_id=world.user_id["officer_a"])
@@ -41,7 +26,7 @@ def test_a_personal_list_runs_as_many_queries_for_twelve_rows_as_for_one(app, wo
                 )
             )
         db.session.commit()
-    twelve = _statements(app, client, url)
+    twelve = count_statements(app, client, url)
     assert twelve == one
     with app.app_context(), system_scope(db.session):  # and each view was recorded
         reads = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "read"))

@@ -3,7 +3,7 @@
 import random
 from datetime import date
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.criteria.models import CommuneResult
 from portal.criteria.results import refresh_all, version_in_force
@@ -12,6 +12,7 @@ from portal.recognition.models import STATES, Dossier
 from portal.rollups.results import district_view, province_view
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
+from tests.conftest import count_statements
 
 
 def _random_results(seed: int) -> None:
@@ -72,33 +73,17 @@ def test_a_districts_totals_are_the_sum_of_its_communes_and_the_province_of_its_
         db.session.rollback()
 
 
-def _statements(app, client, url) -> int:
-    count = 0
-
-    def counter(*args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_roll_up_pages_run_the_same_number_of_queries_for_ten_times_the_communes(app, world, login):
     province, district = login("province"), login("district_1")
     with app.app_context(), system_scope(db.session):
         refresh_all()
         db.session.commit()
-    small = (_statements(app, province, "/u/38/"), _statements(app, district, "/u/389/"))
+    small = (count_statements(app, province, "/u/38/"), count_statements(app, district, "/u/389/"))
     with app.app_context(), system_scope(db.session):
         _add_communes(db.session.get(AdminUnit, world.unit_id["D1"]), 25, 0)
         refresh_all()
         db.session.commit()
-    large = (_statements(app, province, "/u/38/"), _statements(app, district, "/u/389/"))
+    large = (count_statements(app, province, "/u/38/"), count_statements(app, district, "/u/389/"))
     assert large == small
 
 
