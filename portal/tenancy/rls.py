@@ -68,12 +68,14 @@ def _apply_reach(conn, cursor, statement, parameters, context, executemany) -> N
 
 def _forget(conn, *args) -> None:
     """The transaction's settings are gone: the next statement sends them again."""
-    conn.info.pop(APPLIED_KEY, None)
+    if not conn.invalidated:  # a connection lost mid-transaction: its info goes with it (and may not be read)
+        conn.info.pop(APPLIED_KEY, None)
 
 
 def _unbind(conn, *args) -> None:
-    conn.info.pop(APPLIED_KEY, None)
-    conn.info.pop(SESSION_KEY, None)
+    if not conn.invalidated:
+        conn.info.pop(APPLIED_KEY, None)
+        conn.info.pop(SESSION_KEY, None)
 
 
 event.listen(Engine, "rollback_savepoint", _forget)

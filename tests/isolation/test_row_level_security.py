@@ -134,6 +134,21 @@ def test_the_reach_lasts_one_transaction_and_follows_savepoints(app, world):
         assert db.session.execute(text("SELECT count(*) FROM village")).scalar() == 0
 
 
+def test_a_connection_lost_mid_transaction_rolls_back_and_the_next_one_has_the_reach(app, world):
+    """As when PostgreSQL restarts under a request (tests/faults): the rollback must not trip on the lost
+    connection, and the next transaction, on a new connection, sends its reach again."""
+    a = world.unit_id["A"]
+    with app.app_context():
+        set_reach(db.session, read=frozenset({a}))
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with owner_engine().connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("SELECT count(*) FROM village")).scalar()
+        db.session.rollback()
+        assert {v.commune_id for v in db.session.scalars(select(Village))} == {a}
+
+
 def test_the_portal_role_can_add_audit_rows_but_never_change_or_delete_them(app, world):
     with app.app_context():
         assert db.session.scalar(select(func.count(AuditEvent.id))) > 0
