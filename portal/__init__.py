@@ -74,18 +74,18 @@ def configure_request_scope(app: Flask) -> None:
             allowed = {"auth.password", "auth.logout", "auth.language", "static"}
             if current_user.must_change_password and request.endpoint not in allowed:
                 return redirect(url_for("auth.password"))
-            if not current_user.session_second_factor and request.endpoint not in allowed | {"auth.two_factor_setup"}:
-                return _second_factor_missing(current_user._get_current_object())
+            if not current_user.session_second_factor and request.endpoint not in {"auth.logout", "static"}:
+                return _second_factor_missing(current_user._get_current_object(), allowed)
         return None
 
-    def _second_factor_missing(user):
-        """A session without the second factor: enrol first where it is required; a session of an account
-        that has it but never passed it (made before the enrolment) ends."""
+    def _second_factor_missing(user, allowed):
+        """A session without the second factor: a session of an account that has it but never passed it
+        (made before the enrolment) ends; where it is required, only the enrolment page opens."""
         if two_factor.enabled(user):
             end_session(user)
             db.session.commit()
             return redirect(url_for("auth.login"))
-        if two_factor.required(user):
+        if two_factor.required(user) and request.endpoint not in allowed | {"auth.two_factor_setup"}:
             return redirect(url_for("auth.two_factor_setup"))
         return None
 
