@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from portal.tenancy.database import app_role_url
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_ROLE = "portal_app"
@@ -16,9 +16,7 @@ def server_env(url: str) -> dict:
     """The environment of a portal process on this database (the URL is the owner's)."""
     env = {**os.environ, "DATABASE_URL": url}
     if url.startswith("postgresql"):
-        owner = make_url(url)
-        app = owner.set(username=APP_ROLE, password="portal-app-bench" if owner.password else None)  # noqa: S106
-        env["DATABASE_URL"] = app.render_as_string(hide_password=False)
+        env["DATABASE_URL"] = app_role_url(url, APP_ROLE, "portal-app-bench")
         env["DATABASE_OWNER_URL"] = url
     return env
 

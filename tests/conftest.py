@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, select, text, update
-from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.auth.models import User, UserSession
 from portal.extensions import db
 from portal.imports.jobs import wait_for_workers
-from portal.tenancy.database import dispose_engines, owner_engine
+from portal.tenancy.database import app_role_url, dispose_engines, owner_engine
 from portal.tenancy.guard import clear_reach, system_scope
 from tests.world import PASSWORD, seed_world, totp_code
 
@@ -43,18 +42,12 @@ def _fresh_postgres(url: str) -> str:
 APP_ROLE = "portal_app"
 
 
-def app_role_url(owner_url: str) -> str:
-    """The URL the portal connects with: the application role, which row-level security binds (created and
-    granted by the migrations, as `flask db upgrade` does). A password only where the owner needs one."""
-    url = make_url(owner_url)
-    url = url.set(username=APP_ROLE, password="portal-app-test" if url.password else None)  # noqa: S106
-    return url.render_as_string(hide_password=False)
-
-
 def database_config(owner_url: str) -> dict:
-    """The two database settings of an app on this database: the portal's role, and the owner's."""
+    """The two database settings of an app on this database: the portal's role, which row-level security
+    binds (created and granted by the migrations, as `flask db upgrade` does), and the owner's."""
     if owner_url.startswith("postgresql"):
-        return {"SQLALCHEMY_DATABASE_URI": app_role_url(owner_url), "DATABASE_OWNER_URI": owner_url}
+        app_url = app_role_url(owner_url, APP_ROLE, "portal-app-test")
+        return {"SQLALCHEMY_DATABASE_URI": app_url, "DATABASE_OWNER_URI": owner_url}
     return {"SQLALCHEMY_DATABASE_URI": owner_url}
 
 

@@ -47,16 +47,21 @@ def is_throttled(username: str, ip: str | None) -> bool:
     return ip_failures >= config["LOGIN_MAX_FAILURES_PER_IP"]
 
 
+def _refuse_throttled(username: str, ip: str | None):
+    """A try while throttled still counts as a failure; the message says how long to wait."""
+    db.session.add(LoginAttempt(username=username, ip=ip, succeeded=False))
+    db.session.commit()
+    return _l(
+        "Too many failed attempts. Wait %(minutes)d minutes, then try again.",
+        minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
+    )
+
+
 def authenticate(username: str, password: str, ip: str | None) -> tuple[User | None, object | None]:
     """Check one login attempt. Unknown users, wrong passwords and disabled accounts get one answer."""
     username = normalise_username(username)
     if is_throttled(username, ip):
-        db.session.add(LoginAttempt(username=username, ip=ip, succeeded=False))
-        db.session.commit()
-        return None, _l(
-            "Too many failed attempts. Wait %(minutes)d minutes, then try again.",
-            minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
-        )
+        return None, _refuse_throttled(username, ip)
     user = db.session.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
@@ -100,12 +105,7 @@ def check_code(user: User, code: str, ip: str | None) -> tuple[str | None, objec
     """Take one TOTP or recovery code: ('totp' or 'recovery', None), or (None, the error to show).
     Throttled like passwords, and every wrong code counts as a failed login of the account."""
     if is_throttled(user.username, ip):
-        db.session.add(LoginAttempt(username=user.username, ip=ip, succeeded=False))
-        db.session.commit()
-        return None, _l(
-            "Too many failed attempts. Wait %(minutes)d minutes, then try again.",
-            minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
-        )
+        return None, _refuse_throttled(user.username, ip)
     factor = two_factor.accept_code(user, code)
     if factor is None:
         db.session.add(LoginAttempt(username=user.username, ip=ip, succeeded=False))

@@ -30,11 +30,16 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def start_session(user: User, second_factor: bool = False) -> None:
-    """A new session (the id rotates); `second_factor` when the login passed a TOTP or recovery code."""
+def clear_keeping_language() -> None:
+    """Empty the cookie session, except the language chosen before logging in."""
     keep = {k: session[k] for k in ("lang",) if k in session}
     session.clear()
     session.update(keep)
+
+
+def start_session(user: User, second_factor: bool = False) -> None:
+    """A new session (the id rotates); `second_factor` when the login passed a TOTP or recovery code."""
+    clear_keeping_language()
     token = secrets.token_urlsafe(32)
     passed = datetime.now(UTC) if second_factor else None
     db.session.add(
@@ -55,9 +60,7 @@ def end_session(user: User | None) -> None:
             .values(revoked_at=datetime.now(UTC))
         )
     logout_user()
-    keep = {k: session[k] for k in ("lang",) if k in session}
-    session.clear()
-    session.update(keep)
+    clear_keeping_language()
 
 
 def revoke_all_sessions(user_id: int) -> None:

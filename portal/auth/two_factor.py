@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portal.auth.models import RecoveryCode, User, UserSession
 from portal.auth.roles import ROLES
@@ -155,10 +155,8 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return len(
-        db.session.scalars(
-            select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-        ).all()
+    return db.session.scalar(
+        select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
 
 

@@ -12,7 +12,7 @@ from portal.audit import actions as audit
 from portal.auth import actions, two_factor
 from portal.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from portal.auth.models import User
-from portal.auth.sessions import end_session, start_session
+from portal.auth.sessions import clear_keeping_language, end_session, start_session
 from portal.extensions import db
 from portal.shell.i18n import LANGUAGES, set_language
 
@@ -45,8 +45,7 @@ def login():
         user, error = actions.authenticate(form.username.data, form.password.data, request.remote_addr)
         if user is not None and two_factor.enabled(user):
             db.session.commit()  # a rehashed password; the login itself waits for the code
-            for key in [k for k in session if k != "lang"]:
-                session.pop(key)
+            clear_keeping_language()
             session[PENDING] = {"user_id": user.id, "at": time.time(), "next": _safe_next(form.next.data)}
             return redirect(url_for("auth.login_code"))
         if user is not None:

@@ -49,6 +49,13 @@ def dispose_engines() -> None:
         engine.dispose()
 
 
+def app_role_url(owner: str, role: str, password: str | None) -> str:
+    """The owner's URL with the application role in its place (its password only where the owner has one):
+    how the tests and the benchmarks connect as production does."""
+    url = make_url(owner)
+    return url.set(username=role, password=password if url.password else None).render_as_string(hide_password=False)
+
+
 def app_role_of(app_url: URL, connection: Connection) -> str | None:
     """The application role, when it differs from the role the connection runs as (the owner)."""
     role = app_url.username
