@@ -5,16 +5,16 @@ import hashlib
 import os
 import re
 import secrets
-import subprocess
-import sys
-from datetime import UTC, datetime
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, select, text, update
 
-from portal import create_app
+from portal import clock, create_app
 from portal.auth.models import User, UserSession
 from portal.extensions import db
 from portal.imports.jobs import wait_for_workers
@@ -23,7 +23,39 @@ from portal.tenancy.guard import clear_reach, system_scope
 from tests.world import PASSWORD, seed_world, totp_code
 
 ROOT = Path(__file__).resolve().parents[1]
+CLOCK_CHILD = str(ROOT / "tests" / "clock_child")
 os.environ.setdefault("PORTAL_ENV", "testing")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="INSTANT",
+        help="start every test at this instant (ISO 8601 with its offset, e.g. 2026-12-31T16:59:30+00:00), "
+        "its clock ticking from there; CI runs the tests marked `clock` at instants around Vietnam's midnight",
+    )
+
+
+def pytest_report_header(config):
+    instant = config.getoption("--clock")
+    return f"clock: every test starts at {instant}" if instant else None
+
+
+@pytest.fixture(autouse=True)
+def _clock(request, monkeypatch):
+    """Every test starts at --clock's instant when one is given. time-machine moves Python's clock in this
+    process; the processes a test starts (import jobs) are moved alike by tests/clock_child."""
+    instant = request.config.getoption("--clock")
+    if not instant:
+        yield
+        return
+    moment = datetime.fromisoformat(instant)
+    if moment.tzinfo is None:
+        raise pytest.UsageError("--clock needs an instant with its offset, e.g. 2026-12-31T16:59:30+00:00")
+    with time_machine.travel(moment, tick=True):
+        monkeypatch.setenv("PORTAL_TEST_CLOCK_OFFSET", str(time.time() - time_machine.escape_hatch.time.time()))
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [CLOCK_CHILD, os.environ.get("PYTHONPATH")])))
+        yield
 
 
 def _fresh_postgres(url: str) -> str:
@@ -49,22 +81,6 @@ def database_config(owner_url: str) -> dict:
         app_url = app_role_url(owner_url, APP_ROLE, "portal-app-test")
         return {"SQLALCHEMY_DATABASE_URI": app_url, "DATABASE_OWNER_URI": owner_url}
     return {"SQLALCHEMY_DATABASE_URI": owner_url}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_catalogs():
-    """The .mo files are build output (not in git): compile them as `make` does, when any is missing or
-    older than its .po (two test runs at once, as CI starts them, then never rewrite a file in use)."""
-    catalogs = list((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
-    if all(
-        po.with_suffix(".mo").exists() and po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime
-        for po in catalogs
-    ):
-        return
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "compile", "-d", str(ROOT / "translations")],
-        check=True,
-    )
 
 
 @pytest.fixture(scope="session")
@@ -195,7 +211,7 @@ def client_with_session(app, username: str):
             UserSession(
                 token_hash=hashlib.sha256(token.encode()).hexdigest(),
                 user_id=user.id,
-                second_factor_at=datetime.now(UTC) if user.totp_enabled_at else None,
+                second_factor_at=clock.utcnow() if user.totp_enabled_at else None,
             )
         )
         db.session.commit()
