@@ -18,7 +18,8 @@ SUPPORT_KINDS = {
 
 
 def _choices(mapping, empty=False):
-    return ([SelectChoice("", str(_l("— choose —")))] if empty else []) + [
+    # the labels stay lazy: a form class is built at import, before any request has a language
+    return ([SelectChoice("", _l("— choose —"))] if empty else []) + [
         SelectChoice(k, v) for k, v in mapping.items()
     ]
 

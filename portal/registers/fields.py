@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice, SelectField
+from wtforms.validators import ValidationError
 
 from portal.extensions import db
 
@@ -27,12 +28,12 @@ class RowSelectField(SelectField):
 
     def load(self, commune, model, describe) -> None:
         rows = db.session.scalars(select(model).where(model.commune_id == commune.id, model.deleted_at.is_(None))).all()
-        choices = [SelectChoice("", str(_l("— choose —")))]
+        choices = [SelectChoice("", _l("— choose —"))]
         self.choices = choices + sorted((SelectChoice(r.id, describe(r)) for r in rows), key=lambda c: c.label)
 
     def pre_validate(self, form):
         if self.data is None:
             if not self.optional:
-                raise ValueError(self.gettext("This field is required."))
+                raise ValidationError(self.gettext("This field is required."))
             return
         super().pre_validate(form)
