@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PORTAL_ENV ?= development
 
-.PHONY: run test install catalogs setup-db lint system-deps clean
+.PHONY: run test test-clock install catalogs setup-db lint system-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,18 @@ system-deps:
 	fi
 
 test: catalogs lint system-deps
-	PORTAL_ENV=testing $(BIN)/python -m pytest
+	PORTAL_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The tests that decide on a day (marked `clock`), on a server running on UTC, at instants either side
+# of Vietnam's midnight (17:00 UTC): today's, the year's last evening, the month's last evening.
+CLOCK_INSTANTS ?= $(shell today=$$(date -u +%F); \
+	month_end=$$(date -u -d "$$(date -u +%Y-%m-01) +1 month -1 day" +%F); \
+	for day in $$today $$(date -u +%Y)-12-31 $$month_end; do echo $${day}T16:59:30+00:00 $${day}T17:00:30+00:00; done)
+test-clock: catalogs
+	@for at in $(CLOCK_INSTANTS); do \
+	  echo "== the clock tests at $$at"; \
+	  TZ=UTC PORTAL_ENV=testing $(BIN)/python -m pytest -q -m clock --clock=$$at || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

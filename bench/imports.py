@@ -62,13 +62,13 @@ def read_only(path: str) -> dict:
 
 def import_job(job_id: int) -> dict:
     """Child: the import's commit phase, as the worker runs it."""
-    from portal import create_app
+    from portal import clock, create_app
     from portal.imports import jobs
 
     app = create_app()
     with app.app_context():
         started = time.perf_counter()
-        jobs.run(job_id, jobs.COMMIT)
+        jobs.run(job_id, jobs.COMMIT, clock.today())
         seconds = time.perf_counter() - started
     # the sheet's reading process, a fork of this one (its resident pages include those it shares)
     return {"seconds": seconds, "reader_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}

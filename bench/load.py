@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from portal import clock
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -40,7 +42,6 @@ def prepare(url: str, users: int, out: Path) -> None:
     """Accounts and sessions for every simulated officer, written to `out` as JSON (cookies and paths)."""
     import hashlib
     import secrets
-    from datetime import UTC, datetime
 
     from sqlalchemy import select
 
@@ -84,7 +85,7 @@ def prepare(url: str, users: int, out: Path) -> None:
                 user = db.session.scalar(select(User).where(User.username == username))
                 if user is None:
                     user = User(username=username, full_name=username, password_hash=password)
-                    user.totp_secret, user.totp_enabled_at = "LOADBENCHSECRETLOADBENCHSECRET23", datetime.now(UTC)
+                    user.totp_secret, user.totp_enabled_at = "LOADBENCHSECRETLOADBENCHSECRET23", clock.utcnow()
                     db.session.add(user)
                 if [(a.role, a.unit_id) for a in user.assignments] != [(role_of[level], unit.id)]:
                     user.assignments.clear()  # a run with another number of officers chose other units
@@ -95,7 +96,7 @@ def prepare(url: str, users: int, out: Path) -> None:
                     UserSession(
                         token_hash=hashlib.sha256(token.encode()).hexdigest(),
                         user=user,
-                        second_factor_at=datetime.now(UTC),
+                        second_factor_at=clock.utcnow(),
                     )
                 )
                 officer = {"level": level, "unit": unit.code, "cookie": serializer.dumps({"_user_id": token})}

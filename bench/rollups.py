@@ -28,7 +28,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret")
 from sqlalchemy import select  # noqa: E402
 
 from bench.roles import grant, server_env  # noqa: E402
-from portal import create_app  # noqa: E402
+from portal import clock, create_app  # noqa: E402
 from portal.auth.models import User  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.tenancy.guard import system_scope  # noqa: E402
@@ -120,7 +120,6 @@ class Site:
 def session_token(username: str) -> str:
     import hashlib
     import secrets
-    from datetime import UTC, datetime
 
     from portal.auth.models import UserSession
 
@@ -132,7 +131,7 @@ def session_token(username: str) -> str:
             UserSession(
                 token_hash=hashlib.sha256(token.encode()).hexdigest(),
                 user_id=user.id,
-                second_factor_at=datetime.now(UTC),  # as after a login with the code from the app
+                second_factor_at=clock.utcnow(),  # as after a login with the code from the app
             )
         )
         db.session.commit()

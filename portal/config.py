@@ -2,6 +2,9 @@
 
 import os
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from portal.clock import DEFAULT_ZONE
 
 
 def _database_url(instance_path: str | None, variable: str = "DATABASE_URL") -> str | None:
@@ -15,10 +18,19 @@ def _database_url(instance_path: str | None, variable: str = "DATABASE_URL") -> 
     return url
 
 
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"PORTAL_TIMEZONE={name!r} is not a time zone (for example Asia/Ho_Chi_Minh)") from exc
+    return name
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ.get("PORTAL_ENV", "production")
     development = env in ("development", "testing")
     secret = os.environ.get("SECRET_KEY")
+    zone = _timezone(os.environ.get("PORTAL_TIMEZONE") or DEFAULT_ZONE)
     if not secret and not development and not (overrides or {}).get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development (PORTAL_ENV=development)")
     config = {
@@ -51,7 +63,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "IMPORT_MAX_RUNNING": int(os.environ.get("IMPORT_MAX_RUNNING", "2")),  # per deployment, at once
         "BABEL_DEFAULT_LOCALE": "vi",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        # The province's day (portal.clock): due dates, legal ends, criteria windows, snapshots.
+        "PORTAL_TIMEZONE": zone,
+        "BABEL_DEFAULT_TIMEZONE": zone,
         "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations"),
         "LANGUAGES": ("vi", "en"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own timeouts

@@ -1,5 +1,6 @@
 """The command-line tools: tree sync, accounts, demo data."""
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -16,6 +17,7 @@ def _run(app, *args, input=None):
     return app.test_cli_runner().invoke(args=list(args), input=input)
 
 
+@pytest.mark.clock
 def test_tree_sync_then_demo_load_twice_changes_nothing_the_second_time(app):
     first = _run(app, "tenants", "sync", "thanh-hoa")
     assert first.exit_code == 0 and "created 574" in first.output

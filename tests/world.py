@@ -5,13 +5,14 @@ commune. Every isolation test reads this one description of who should reach wha
 import base64
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pyotp
 from flask import current_app
 from sqlalchemy import select
 
+from portal import clock
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password
 from portal.auth.roles import ROLES
@@ -304,7 +305,7 @@ def seed_world() -> World:
             assignment = RoleAssignment(role=role, unit=units[unit_key])
             user.assignments.append(assignment)
             if ROLES[role].level != "commune":  # enrolled, as these roles must be (portal.auth.two_factor)
-                user.totp_secret, user.totp_enabled_at = totp_secret(username), datetime.now(UTC)
+                user.totp_secret, user.totp_enabled_at = totp_secret(username), clock.utcnow()
             db.session.add(user)
             db.session.flush()
             world.user_id[username], world.assignment_id[username] = user.id, assignment.id

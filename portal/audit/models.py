@@ -1,10 +1,11 @@
 """Audit rows are written in the same transaction as the change they describe, and never changed."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from portal import clock
 from portal.extensions import db
 
 
@@ -12,7 +13,7 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"), index=True)
     object_type: Mapped[str] = mapped_column(String(40))

@@ -3,13 +3,12 @@
 The audit rows name units and objects by id, never a person, so the province officer (who reads no
 register) may see them; the log itself is read-only here, as everywhere."""
 
-from datetime import UTC, datetime, time, timedelta
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_utc
 from sqlalchemy import exists, func, or_, select
 
+from portal import clock
 from portal.audit.actions import EXPORT, READ
 from portal.audit.models import AuditEvent
 from portal.auth.models import RoleAssignment, User
@@ -61,11 +60,6 @@ OBJECT_LABELS = {
 }
 
 
-def _moment(day, end: bool = False) -> datetime:
-    """The start of a day (or of the next one) in the portal's time zone, in UTC as moments are stored."""
-    return to_utc(datetime.combine(day + timedelta(days=1) if end else day, time.min)).replace(tzinfo=UTC)
-
-
 @audit.get("/")
 @requires(AUDIT_READ, ("province",))
 def index(unit):
@@ -98,9 +92,9 @@ def index(unit):
             AuditEvent.user_id == account.id, or_(AuditEvent.unit_id.is_(None), AuditEvent.unit_id.in_(below))
         )
         if start:
-            stmt = stmt.where(AuditEvent.at >= _moment(start))
+            stmt = stmt.where(AuditEvent.at >= clock.start_of(start))
         if end:
-            stmt = stmt.where(AuditEvent.at < _moment(end, end=True))
+            stmt = stmt.where(AuditEvent.at < clock.end_of(end))
         actions = KINDS[kind][1]
         if actions:
             stmt = stmt.where(AuditEvent.action.in_(actions))

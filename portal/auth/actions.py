@@ -1,11 +1,12 @@
 """The write path of logging in (password, then the second factor) and changing one's own password."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.audit import actions as audit
 from portal.auth import two_factor
 from portal.auth.models import LoginAttempt, User
@@ -22,7 +23,7 @@ def normalise_username(username: str) -> str:
 
 
 def _recent_failures(*conditions) -> int:
-    window = datetime.now(UTC) - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    window = clock.utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
     last_success = (
         select(func.max(LoginAttempt.at)).where(*conditions, LoginAttempt.succeeded.is_(True)).scalar_subquery()
     )
@@ -38,7 +39,7 @@ def is_throttled(username: str, ip: str | None) -> bool:
     config = current_app.config
     if _recent_failures(LoginAttempt.username == username) >= config["LOGIN_MAX_FAILURES"]:
         return True
-    window = datetime.now(UTC) - timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    window = clock.utcnow() - timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
     ip_failures = db.session.scalar(
         select(func.count(LoginAttempt.id)).where(
             LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= window

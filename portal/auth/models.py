@@ -1,17 +1,14 @@
 """Accounts, the roles they hold on units, their live sessions and their login attempts."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.tenancy.models import AdminUnit
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class User(UserMixin, db.Model):

@@ -14,6 +14,7 @@ from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.auth.models import User, UserSession
 from portal.extensions import db, login_manager
 
@@ -41,13 +42,13 @@ def start_session(user: User, second_factor: bool = False) -> None:
     """A new session (the id rotates); `second_factor` when the login passed a TOTP or recovery code."""
     clear_keeping_language()
     token = secrets.token_urlsafe(32)
-    passed = datetime.now(UTC) if second_factor else None
+    passed = clock.utcnow() if second_factor else None
     db.session.add(
         UserSession(token_hash=_hash(token), user_id=user.id, ip=request.remote_addr, second_factor_at=passed)
     )
     user.session_token = token
     user.session_second_factor = second_factor
-    user.last_login_at = datetime.now(UTC)
+    user.last_login_at = clock.utcnow()
     login_user(user)
     session.permanent = True
 
@@ -57,7 +58,7 @@ def end_session(user: User | None) -> None:
         db.session.execute(
             update(UserSession)
             .where(UserSession.token_hash == _hash(user.session_token), UserSession.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
+            .values(revoked_at=clock.utcnow())
         )
     logout_user()
     clear_keeping_language()
@@ -67,7 +68,7 @@ def revoke_all_sessions(user_id: int) -> None:
     db.session.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
+        .values(revoked_at=clock.utcnow())
     )
 
 
@@ -78,7 +79,7 @@ def load_user(token: str) -> User | None:
     )
     if live is None:
         return None
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     user = db.session.get(User, live.user_id)

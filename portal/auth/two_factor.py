@@ -13,12 +13,12 @@ recovery code is marked used. Wrong codes count as failed logins of the account,
 import hashlib
 import secrets
 import time
-from datetime import UTC, datetime
 
 import pyotp
 import segno
 from sqlalchemy import func, select, update
 
+from portal import clock
 from portal.auth.models import RecoveryCode, User, UserSession
 from portal.auth.roles import ROLES
 from portal.extensions import db
@@ -107,7 +107,7 @@ def accept_code(user: User, code: str) -> str | None:
     claimed = db.session.execute(
         update(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == digest, RecoveryCode.used_at.is_(None))
-        .values(used_at=datetime.now(UTC))
+        .values(used_at=clock.utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     return "recovery" if claimed else None
@@ -121,9 +121,9 @@ def enable(user: User, secret: str, code: str, session_token: str | None) -> lis
     if step is None:
         return None
     user.totp_secret = secret
-    user.totp_enabled_at = datetime.now(UTC)
+    user.totp_enabled_at = clock.utcnow()
     user.totp_last_step = step
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     others = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if session_token:
         mine = hashlib.sha256(session_token.encode()).hexdigest()
@@ -137,12 +137,12 @@ def disable(user: User) -> None:
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
-    db.session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user.id).values(used_at=datetime.now(UTC)))
+    db.session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user.id).values(used_at=clock.utcnow()))
 
 
 def new_recovery_codes(user: User) -> list[str]:
     """Ten fresh codes; the earlier ones stop working."""
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     db.session.execute(
         update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)).values(used_at=now)
     )

@@ -19,11 +19,11 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
 
+from portal import clock
 from portal.extensions import db
 from portal.tenancy.database import grant_app_role, owner_engine, owner_url
 
@@ -70,7 +70,7 @@ def fingerprint(connection) -> dict[str, dict]:
 def make_backup(output: Path, attachments_dir: Path) -> tuple[Path, dict]:
     """Write the archive; (its path, its manifest). `output` is a directory or a file name."""
     url = owner_url()  # on PostgreSQL the owner: row-level security would hide rows from the portal's role
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = clock.utcnow().strftime("%Y%m%d-%H%M%S")
     path = output / f"portal-backup-{stamp}.tar.gz" if output.is_dir() else output
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
@@ -98,7 +98,7 @@ def make_backup(output: Path, attachments_dir: Path) -> tuple[Path, dict]:
         files = sorted(p for p in attachments_dir.iterdir() if p.is_file()) if attachments_dir.is_dir() else []
         manifest = {
             "format": FORMAT,
-            "created_at": datetime.now(UTC).isoformat(),
+            "created_at": clock.utcnow().isoformat(),
             "engine": url.get_backend_name(),
             "revision": revision,
             "database": {"member": member, "sha256": _sha256(dump)},

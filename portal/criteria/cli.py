@@ -1,16 +1,17 @@
 """`flask --app wsgi metrics refresh | rebuild`.
 
-Run `refresh` once a day for date-driven changes (terms ending, a new year); it also records the
-month's snapshot on its first run of the month. A cron line for the portal's user:
+Run `refresh` once a day, just after the province's midnight, for date-driven changes (terms ending, a
+new period); it also records the month's snapshot on its first run of the month. The day is the
+province's day (`portal.clock`), whatever the server's zone: on a server that runs on UTC, 00:15 in
+Vietnam is 17:15 UTC of the day before (the README has the cron line):
 
-    15 0 * * *  cd /srv/portal && .venv/bin/flask --app wsgi metrics refresh
+    15 17 * * *  cd /srv/portal && .venv/bin/flask --app wsgi metrics refresh
 """
-
-from datetime import date
 
 import click
 from flask import Blueprint
 
+from portal import clock
 from portal.criteria.results import rebuild, refresh_all, snapshot_month
 from portal.extensions import db
 from portal.tenancy.guard import system_scope
@@ -21,12 +22,13 @@ commands = Blueprint("metrics", __name__, cli_group="metrics")
 @commands.cli.command("refresh")
 def refresh_command():
     """Recompute every commune's results for today and take this month's snapshot if not yet taken."""
+    today = clock.today()  # one day for the whole run, even one that crosses midnight
     with system_scope(db.session):
-        communes = refresh_all()
+        communes = refresh_all(today)
         db.session.flush()
-        snapshots = snapshot_month(date.today().replace(day=1))
+        snapshots = snapshot_month(clock.first_of_month(today), today)
         db.session.commit()
-    click.echo(f"refreshed {communes} communes; {snapshots} snapshot rows for {date.today():%m/%Y}")
+    click.echo(f"refreshed {communes} communes as of {today:%d/%m/%Y}; {snapshots} snapshot rows for {today:%m/%Y}")
 
 
 @commands.cli.command("rebuild")

@@ -6,12 +6,13 @@ the last write. `metrics refresh` recomputes everything for date-driven changes 
 year), and `metrics rebuild` recomputes from nothing."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import case, delete, event, func, select
 from sqlalchemy.orm import Session, aliased
 
+from portal import clock
 from portal.criteria.metrics import METRICS, measure
 from portal.criteria.models import CommuneResult, CriteriaVersion, Criterion, MonthlySnapshot, MonthlyTally
 from portal.extensions import db
@@ -24,7 +25,7 @@ KEEP_CURRENT = True  # the write benchmark switches it off to measure its cost
 
 
 def version_in_force(day: date | None = None, session=None) -> CriteriaVersion | None:
-    day = day or date.today()
+    day = day or clock.today()
     return (session or db.session).scalar(
         select(CriteriaVersion)
         .where(CriteriaVersion.effective_from <= day)
@@ -44,7 +45,7 @@ def evaluate(criteria, commune_id: int, day: date, session=None) -> list:
 
 def store(commune_id: int, criteria, day: date, session=None) -> None:
     session = session or db.session
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     for criterion, result, passed in evaluate(criteria, commune_id, day, session):
         row = session.get(CommuneResult, (commune_id, criterion.id))
         if row is None:
@@ -61,7 +62,7 @@ def store(commune_id: int, criteria, day: date, session=None) -> None:
 def refresh_commune(commune_id: int, day: date | None = None) -> None:
     version = version_in_force(day)
     if version is not None:
-        store(commune_id, version.criteria, day or date.today())
+        store(commune_id, version.criteria, day or clock.today())
 
 
 def refresh_all(day: date | None = None) -> int:
@@ -69,7 +70,7 @@ def refresh_all(day: date | None = None) -> int:
     communes = db.session.scalars(select(AdminUnit.id).where(AdminUnit.level == "commune")).all()
     if version is not None:
         for commune_id in communes:
-            store(commune_id, version.criteria, day or date.today())
+            store(commune_id, version.criteria, day or clock.today())
     return len(communes)
 
 
@@ -164,7 +165,7 @@ def _keep_results_current(session) -> None:
     version = version_in_force(session=session)
     if version is None:
         return
-    today = date.today()
+    today = clock.today()
     for commune_id, tables in touched.items():
         criteria = [c for c in version.criteria if METRICS[c.metric].tables & tables]
         if criteria:

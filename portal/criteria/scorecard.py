@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from portal import clock
 from portal.criteria.metrics import METRICS, Measure
 from portal.criteria.models import COMPARATORS, CommuneResult, Criterion
 from portal.criteria.results import evaluate, version_in_force
@@ -36,7 +37,7 @@ class Line:
 
 def scorecard(commune, day: date | None = None) -> tuple[list[Line], object]:
     """Today: the kept results (computed live where none is kept yet). A past day: computed live."""
-    today = date.today()
+    today = clock.today()
     day = day or today
     version = version_in_force(day)
     if version is None:

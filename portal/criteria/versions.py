@@ -1,10 +1,11 @@
 """Publishing a new version of the criteria: the old versions stay exactly as they were."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.audit import actions as audit
 from portal.criteria.metrics import METRICS
 from portal.criteria.models import COMPARATORS, CriteriaVersion, Criterion
@@ -20,7 +21,7 @@ def draft_from(current: CriteriaVersion | None) -> dict:
         for c in (current.criteria if current else [])
     ]
     rows.append({**{f: "" for f in FIELDS}, "active": True})  # room for one new criterion
-    return {"effective_from": date.today().strftime("%d/%m/%Y"), "note": "", "criteria": rows}
+    return {"effective_from": clock.today().strftime("%d/%m/%Y"), "note": "", "criteria": rows}
 
 
 def read_draft(form, current) -> tuple[dict, dict]:
@@ -38,7 +39,7 @@ def read_draft(form, current) -> tuple[dict, dict]:
     }
     try:
         start = datetime.strptime(draft["effective_from"], "%d/%m/%Y").date()
-        if start < date.today():
+        if start < clock.today():
             errors["effective_from"] = _l("A new version cannot start in the past: past results stay as they were.")
     except ValueError:
         errors["effective_from"] = _l("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
@@ -107,6 +108,6 @@ def publish(province, actor, draft: dict) -> CriteriaVersion:
             "criteria": [f"{r['code']} {r['comparator']} {r['threshold']}" for r in chosen],
         },
     )
-    if version.effective_from <= date.today():
+    if version.effective_from <= clock.today():
         rebuild()  # today's scorecards follow the new version at once; snapshots keep the old one
     return version

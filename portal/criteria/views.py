@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import clock
 from portal.audit.actions import record_list_read
 from portal.auth.roles import CRITERIA_MANAGE, REGISTERS_READ, REGISTERS_READ_PERSONAL
 from portal.criteria import versions
@@ -26,13 +27,13 @@ criteria = unit_blueprint("criteria", __name__, url_prefix="/criteria")
 def _day_argument() -> tuple[date, str | None]:
     text = request.args.get("day", "").strip()
     if not text:
-        return date.today(), None
+        return clock.today(), None
     try:
         day = datetime.strptime(text.replace("-", "/"), "%d/%m/%Y").date()
     except ValueError:
-        return date.today(), _("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
-    if day > date.today():
-        return date.today(), _("This date is in the future.")
+        return clock.today(), _("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
+    if day > clock.today():
+        return clock.today(), _("This date is in the future.")
     return day, None
 
 
@@ -76,7 +77,7 @@ def failing(unit, code):
         describe=lambda row: register.describe(row, personal),
         day=day,
         error=error,
-        is_today=day == date.today(),
+        is_today=day == clock.today(),
     )
 
 

@@ -2,12 +2,12 @@
 
 import random
 import time
-from datetime import date
 
 import click
 from flask import Blueprint
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts import actions as account_actions
 from portal.auth.models import RoleAssignment, User
 from portal.demo import scale as province_scale
@@ -138,7 +138,7 @@ def _load_province(province: AdminUnit, seed: int) -> None:
             select(RoleAssignment.user_id).where(RoleAssignment.role == "province_officer").limit(1)
         )
         stages = province_scale.recognition_history(
-            communes, province_officer, officers, random.Random(f"{seed}-recognition"), date.today()
+            communes, province_officer, officers, random.Random(f"{seed}-recognition"), clock.today()
         )
         db.session.commit()
         click.echo("Recognition dossiers: " + ", ".join(f"{n} {state}" for state, n in sorted(stages.items())))

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.persons.cccd import sample_cccd
 from portal.persons.models import Person, StatusEpisode
@@ -92,7 +93,7 @@ def _episode(commune, person, kind, start, **extra):
 
 def fill_commune(commune, seed: int, today: date | None = None) -> dict[str, int]:
     """Demo rows for every register of one commune; nothing when it already has demo persons."""
-    today = today or date.today()
+    today = today or clock.today()
     if db.session.scalar(select(Person.id).where(Person.commune_id == commune.id, Person.is_demo).limit(1)):
         return {}
     rng = random.Random(f"{seed}-registers-{commune.code}")

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import click
 from sqlalchemy import func, insert, select, text
 
+from portal import clock
 from portal.criteria.models import CommuneResult, MonthlySnapshot
 from portal.criteria.results import refresh_all, tally_month, version_in_force
 from portal.demo.registers import FAMILY, GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, MODELS, PLACES
@@ -515,7 +516,7 @@ def recognition_history(communes, province_officer_id, district_officers: dict, 
 
 
 def load_province(province: AdminUnit, seed: int, echo=click.echo) -> dict:
-    today = date.today()
+    today = clock.today()
     rng = random.Random(f"{seed}-province")
     communes = db.session.scalars(
         select(AdminUnit)

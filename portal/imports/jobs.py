@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -27,6 +27,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal import clock
 from portal.audit.actions import record
 from portal.auth.models import User
 from portal.auth.roles import REGISTERS_WRITE
@@ -127,7 +128,14 @@ def store_upload(stream, max_bytes: int) -> tuple[str, int, str]:
     except FileRefused:
         path.unlink(missing_ok=True)
         raise
+    _stamp(path)
     return name, size, digest.hexdigest()
+
+
+def _stamp(path: Path) -> None:
+    """A kept file's age is read on the portal's clock, as every other age is (_remove_stale_files)."""
+    moment = clock.utcnow().timestamp()
+    os.utime(path, (moment, moment))
 
 
 def create(actor, commune, register: str, filename: str, stored: tuple[str, int, str], locale: str) -> ImportJob:
@@ -168,7 +176,8 @@ def launch(job: ImportJob, phase: str) -> None:
     }
     write_progress(job, phase, 0, 0)
     process = subprocess.Popen(  # noqa: S603 - our own module, arguments are ints and a fixed word
-        [sys.executable, "-m", "portal.imports.worker", str(job.id), phase],
+        # the day of the request that started the job ("not in the future" is checked against it)
+        [sys.executable, "-m", "portal.imports.worker", str(job.id), phase, clock.today().isoformat()],
         env=env,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
@@ -187,7 +196,7 @@ def confirm(job: ImportJob) -> None:
 
 def discard(job: ImportJob) -> None:
     job.state = DISCARDED
-    job.finished_at = datetime.now(UTC)
+    job.finished_at = clock.utcnow()
     _delete_files(job)
 
 
@@ -198,6 +207,7 @@ def write_progress(job: ImportJob, phase: str, done: int, total: int) -> None:
     path = _progress_path(job)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps({"phase": phase, "done": done, "total": total, "at": time.time()}))
+    _stamp(temporary)
     os.replace(temporary, path)
 
 
@@ -240,7 +250,7 @@ def settle(job: ImportJob) -> ImportJob:
         return job
     job.state = INTERRUPTED
     job.message = str(_l("The import stopped before it finished; nothing of it was saved. Start it again."))
-    job.finished_at = datetime.now(UTC)
+    job.finished_at = clock.utcnow()
     _delete_files(job)
     db.session.commit()
     return job
@@ -253,7 +263,7 @@ def _delete_files(job: ImportJob) -> None:
 
 def _remove_stale_files() -> None:
     """Files of jobs nobody came back to, and of jobs that died, do not stay on disk."""
-    cutoff = time.time() - STALE_FILES_AFTER.total_seconds()
+    cutoff = (clock.utcnow() - STALE_FILES_AFTER).timestamp()
     for path in imports_dir().iterdir():
         try:
             if path.stat().st_mtime < cutoff:
@@ -265,8 +275,9 @@ def _remove_stale_files() -> None:
 # The job's process -------------------------------------------------------------------------------
 
 
-def run(job_id: int, phase: str) -> None:
-    """In the worker process, inside an app context: check the file, or commit it."""
+def run(job_id: int, phase: str, day: date) -> None:
+    """In the worker process, inside an app context: check the file, or commit it, as of the province's
+    day on which the job was started."""
     with system_scope(db.session):
         job = db.session.get(ImportJob, job_id)
         actor = db.session.get(User, job.user_id) if job and job.user_id else None
@@ -274,7 +285,7 @@ def run(job_id: int, phase: str) -> None:
     if job is None or job.state != (QUEUED if phase == CHECK else COMMITTING):
         return
     set_reach(db.session, read=frozenset({commune.id}), write=frozenset({commune.id}), actor_id=job.user_id)
-    with force_locale(job.locale):
+    with force_locale(job.locale), clock.working_on(day):
         if actor is None or not actor.is_active or not has_permission(actor, commune, REGISTERS_WRITE):
             _end(job, FAILED, _l("The account that started this import may no longer write this commune's registers."))
             return
@@ -328,7 +339,7 @@ def _keep_plan(job: ImportJob, plan: Plan) -> None:
     job.rows_total, job.to_add, job.to_update = plan.total, len(plan.adds), len(plan.updates)
     job.unchanged, job.refused_rows = plan.unchanged, plan.refused_rows
     job.report = plan.report()
-    job.checked_at = datetime.now(UTC)
+    job.checked_at = clock.utcnow()
 
 
 def _commit(job: ImportJob, commune, actor) -> None:
@@ -356,7 +367,7 @@ def _commit(job: ImportJob, commune, actor) -> None:
     _keep_plan(job, plan)
     job.added, job.updated = outcome.added, outcome.updated
     job.state = COMMITTED
-    job.finished_at = datetime.now(UTC)
+    job.finished_at = clock.utcnow()
     record(
         "import",
         actor_id=actor.id,
@@ -372,6 +383,6 @@ def _commit(job: ImportJob, commune, actor) -> None:
 def _end(job: ImportJob, state: str, message) -> None:
     job.state = state
     job.message = str(message)
-    job.finished_at = datetime.now(UTC)
+    job.finished_at = clock.utcnow()
     db.session.commit()
     _delete_files(job)

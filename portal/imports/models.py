@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.auth.models import utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.tenancy.guard import TenantOwned
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from portal import clock
 from portal.imports.columns import CHOICE, Bad, parse
 from portal.imports.files import FileRefused, header_key, open_sheet
 from portal.imports.specs import ImportSpec
@@ -89,7 +90,7 @@ def build_plan(
 ) -> Plan:
     """Raises FileRefused when the file as a whole cannot be imported (missing columns, too many rows).
     A sink (`write.Inserter`) receives each new row as soon as it is accepted, to write it meanwhile."""
-    today = today or date.today()
+    today = today or clock.today()
     sheet = open_sheet(path)
     try:
         positions, ignored = _columns(spec, sheet.headers)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 
 from portal.audit.models import AuditEvent
-from portal.auth.models import utcnow
+from portal.clock import utcnow
 from portal.criteria.results import TOUCHED
 from portal.extensions import db
 from portal.imports.plan import Plan

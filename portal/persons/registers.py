@@ -6,6 +6,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_
 
+from portal import clock
 from portal.extensions import db
 from portal.persons.cccd import cccd_problems, normalise
 from portal.persons.forms import SUPPORT_KINDS, PersonForm, ReintegrationSupportForm, StatusEpisodeForm
@@ -92,12 +93,12 @@ def _person_cell(row, key, personal, unit):
     if key == "village":
         return row.village.name if row.village else "—"
     if key == "status":
-        return status_text(row, date.today())
+        return status_text(row, clock.today())
     return None
 
 
 def _person_detail(commune, row, personal):
-    today = date.today()
+    today = clock.today()
     from portal.testing.models import DrugTest, SuspicionLead
 
     return {
@@ -294,7 +295,7 @@ def _episode_cell(row, key, personal, unit):
     if key == "person":
         return person_link(row, personal, unit)
     if key == "state":
-        return str(EPISODE_STATES[episode_state(row, date.today())])
+        return str(EPISODE_STATES[episode_state(row, clock.today())])
     return None
 
 

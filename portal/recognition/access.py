@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import abort
 from sqlalchemy import exists, func, literal, or_, select, union_all
 
+from portal import clock
 from portal.auth.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
 from portal.criteria.models import CommuneResult
 from portal.criteria.results import version_in_force
@@ -81,7 +82,7 @@ def newest_dossier_rows(unit: AdminUnit):
 def stage_of(dossier: Dossier | None, today: date | None = None) -> str:
     if dossier is None:
         return NONE
-    if dossier.state == RECOGNISED and dossier.valid_until and dossier.valid_until < (today or date.today()):
+    if dossier.state == RECOGNISED and dossier.valid_until and dossier.valid_until < (today or clock.today()):
         return EXPIRED
     return dossier.state
 
@@ -100,7 +101,7 @@ def broken_since(commune_ids) -> dict[int, date]:
         )
         .group_by(CommuneResult.commune_id)
     ).all()
-    return {commune_id: since or date.today() for commune_id, since in rows}
+    return {commune_id: since or clock.today() for commune_id, since in rows}
 
 
 def _broken(unit: AdminUnit, version):
@@ -111,7 +112,7 @@ def _broken(unit: AdminUnit, version):
         CommuneResult.passed.is_(False),
         CommuneResult.criterion_id.in_([c.id for c in version.criteria]),
     )
-    still_valid = or_(Dossier.valid_until.is_(None), Dossier.valid_until >= date.today())
+    still_valid = or_(Dossier.valid_until.is_(None), Dossier.valid_until >= clock.today())
     return select(Dossier).where(
         Dossier.id.in_(_newest_ids(unit)), Dossier.state == RECOGNISED, still_valid, failing_now
     )
@@ -137,7 +138,7 @@ class InboxItem:
 
 def _work(user):
     """(why, statement of the dossiers) for every kind of work or news the user's roles bring."""
-    recent = date.today() - timedelta(days=60)
+    recent = clock.today() - timedelta(days=60)
     version = None
     for assignment in user.assignments:
         permissions = ROLES[assignment.role].permissions

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth.models import utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 
 # The states of a dossier, in the order a commune goes through them.

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
 
+from portal import clock
 from portal.criteria.metrics import METRICS
 from portal.criteria.scorecard import scorecard
 from portal.extensions import db
@@ -138,7 +139,7 @@ def commitments_summary(commune_id: int, day: date) -> list[dict]:
 
 def freeze(dossier, attachments: list, day: date | None = None, scorecard_lines=None) -> dict:
     """The submission's record; `scorecard_lines` = (version, lines) when the caller has them already."""
-    day = day or date.today()
+    day = day or clock.today()
     version, lines = scorecard_lines or criteria_lines(dossier.commune, day)
     return {
         "as_of": day.isoformat(),

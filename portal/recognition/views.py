@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal import clock
 from portal.auth.roles import RECOGNITION_PREPARE, UNIT_VIEW
 from portal.criteria.scorecard import scorecard
 from portal.extensions import db
@@ -38,7 +39,7 @@ def index(unit):
             unit=unit,
             dossiers=dossiers,
             can_start=has_permission(current_user, unit, RECOGNITION_PREPARE) and access.open_dossier(unit) is None,
-            period=str(date.today().year),
+            period=str(clock.today().year),
             errors={},
         )
     stage = request.args.get("stage", "")

@@ -7,7 +7,6 @@ and changes nothing."""
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from flask import current_app
@@ -15,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from portal.auth.models import utcnow
+from portal import clock
 from portal.auth.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.recognition import access, snapshot
 from portal.recognition.models import (
@@ -113,7 +113,7 @@ def _check_version(dossier, lock_version) -> None:
 def start(actor, commune, period: str) -> Dossier:
     _require(actor, commune, RECOGNITION_PREPARE)
     period = (period or "").strip()
-    if not (period.isdigit() and len(period) == 4 and 2024 <= int(period) <= date.today().year + 1):
+    if not (period.isdigit() and len(period) == 4 and 2024 <= int(period) <= clock.today().year + 1):
         raise Refused(
             _l("Enter the year assessed, from 2024 to next year."), {"period": _l("Enter a year such as 2026.")}
         )
@@ -229,7 +229,7 @@ def transition(actor, dossier: Dossier, action: str, *, comment="", remarks=None
             message = _l("Give the reason.")
             raise Refused(message, {"comment": message})
         if action == "revoke":
-            dossier.revoked_on = date.today()
+            dossier.revoked_on = clock.today()
         else:
             _decide(actor, dossier, decision, require_validity=False)
     elif action == "recognise":
@@ -268,7 +268,7 @@ def _decide(actor, dossier: Dossier, decision: dict, require_validity: bool) -> 
         errors["decision_number"] = _l("At most %(n)s characters.", n=60)
     if on is None:
         errors["decision_on"] = _l("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
-    elif on > date.today():
+    elif on > clock.today():
         errors["decision_on"] = _l("This date is in the future.")
     if require_validity:
         if until is None:

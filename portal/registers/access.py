@@ -5,6 +5,7 @@ from datetime import date
 from flask import abort
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.registers.spec import Register
 from portal.shell.text import fold
@@ -49,7 +50,7 @@ def list_statement(
     for spec in register.filters:
         value = (filters or {}).get(spec.key)  # only the filters the caller allowed are in `filters`
         if value:
-            stmt = spec.apply(stmt, value, commune, today or date.today())
+            stmt = spec.apply(stmt, value, commune, today or clock.today())
     sortable = {c.key for c in register.columns if c.sortable}
     key = (sort or register.default_sort).lstrip("-")
     if key not in sortable and key != "id":

@@ -1,12 +1,12 @@
 """The one write path of every register: validate, apply, fold the search key, flush; the ORM guard
 adds the audit row and refuses writes outside the commune. The caller commits."""
 
-from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.extensions import db
 from portal.registers.spec import Register
 from portal.shell.text import clean, fold
@@ -72,7 +72,7 @@ def save_row(register: Register, commune: AdminUnit, actor, row, data: dict, see
 
 
 def delete_row(register: Register, commune: AdminUnit, actor, row) -> None:
-    row.deleted_at = datetime.now(UTC)
+    row.deleted_at = clock.utcnow()
     db.session.flush()
 
 

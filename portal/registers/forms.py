@@ -1,11 +1,12 @@
 """Form pieces every register uses: the base form with its version, dates as dd/mm/yyyy."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, ValidationError
 from wtforms.widgets import TextInput
 
+from portal import clock
 from portal.shell.forms import PortalForm
 
 DATE_HINT = _l("dd/mm/yyyy")
@@ -44,7 +45,7 @@ class VnDateField(DateField):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > clock.today():
         raise ValidationError(_l("This date is in the future."))
 
 

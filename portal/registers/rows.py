@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKeyConstraint, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from portal.auth.models import utcnow
+from portal.clock import utcnow
 from portal.tenancy.guard import TenantOwned
 
 

@@ -3,7 +3,6 @@ the row's page with its history, create and edit in place (htmx) with conflicts 
 and restore. Views stay thin: access → action → response."""
 
 import json
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from portal import clock
 from portal.audit.actions import EXPORT, READ, record, record_list_read, record_read
 from portal.audit.models import AuditEvent
 from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
@@ -184,7 +184,7 @@ def make_blueprint(register: Register):
         except Exception:
             path.unlink(missing_ok=True)  # no audit row, no file
             raise
-        name = f"{register.title} - {unit.name} - {date.today().strftime('%d-%m-%Y')}.xlsx"
+        name = f"{register.title} - {unit.name} - {clock.today().strftime('%d-%m-%Y')}.xlsx"
         return downloads.stream_file(path, downloads.XLSX, name)
 
     @requires(REGISTERS_WRITE, COMMUNE)
@@ -251,7 +251,7 @@ def make_blueprint(register: Register):
             history=history,
             personal=personal,
             can_write=has_permission(current_user, unit, REGISTERS_WRITE),
-            today=date.today(),
+            today=clock.today(),
             title=register.describe(row, personal),
             **extra,
         )

@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import get_locale
 from sqlalchemy import and_, case, func, select
 
+from portal import clock
 from portal.criteria.models import CommuneResult, Criterion
 from portal.criteria.results import version_in_force
 from portal.extensions import db
@@ -69,7 +70,7 @@ def _stages_and_breaches(rows: dict[int, CommuneRow], parent: AdminUnit, run) ->
             rows[dossier.commune_id].dossier, rows[dossier.commune_id].stage = dossier, stage_of(dossier)
     for row in rows.values():
         if row.recognised and row.computed and row.failing:
-            row.broken_since = row.failing_since or date.today()
+            row.broken_since = row.failing_since or clock.today()
     return list(rows.values())
 
 

@@ -1,12 +1,12 @@
 """The district and province pages (served under units.home, which gates them), their XLSX exports and
 their printable pages."""
 
-from datetime import UTC, datetime
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import clock
 from portal.auth.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, UNIT_VIEW
 from portal.criteria.metrics import METRICS
 from portal.recognition.states import STAGE_LABELS
@@ -81,7 +81,7 @@ def province_page(unit):
 @requires(UNIT_VIEW, LEVELS)
 def printable(unit):
     """The page's tables and charts on A4 landscape, without menus or forms."""
-    printed_at = datetime.now(UTC)
+    printed_at = clock.utcnow()
     if unit.level == "district":
         return render_template("rollups/print_district.html", **_district_context(unit), printed_at=printed_at)
     return render_template("rollups/print_province.html", **_province_context(unit), printed_at=printed_at)

@@ -11,12 +11,14 @@ A model becomes tenant-owned by inheriting `TenantOwned`. From then on, without 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Table, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql import visitors
+
+from portal import clock
 
 REACH = "portal.reach"  # frozenset of commune ids the current request may read
 WRITE_REACH = "portal.write_reach"  # frozenset of commune ids it may write
@@ -176,7 +178,7 @@ def _audit_tenant_writes(session, flush_context) -> None:
     from portal.audit.models import AuditEvent
 
     rows = []
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objs:
             if not isinstance(obj, TenantOwned):

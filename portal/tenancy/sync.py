@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.tenancy.models import LEVELS, AdminUnit
 
@@ -73,6 +74,6 @@ def sync_tree(rows: list[dict], today: date | None = None) -> SyncReport:
     roots = [r["code"] for r in rows if r["level"] == "province"]
     for unit in by_code.values():
         if unit.code not in seen and any(unit.path.startswith(f"/{r}/") for r in roots) and unit.valid_to is None:
-            unit.valid_to = today or date.today()
+            unit.valid_to = today or clock.today()
             report.closed += 1
     return report

@@ -1,11 +1,12 @@
 """The registers of suspicion leads, drug tests and missed cases."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
+from portal import clock
 from portal.extensions import db
 from portal.persons.legal_terms import KINDS, TEST_DUE_DAYS
 from portal.persons.models import StatusEpisode
@@ -60,7 +61,7 @@ def _lead_cell(row, key, personal, unit):
         due = row.listed_on + timedelta(days=TEST_DUE_DAYS)
         return str(
             _l("Not tested: overdue since %(day)s", day=format_day(due))
-            if due <= date.today()
+            if due <= clock.today()
             else _l("Not tested: due by %(day)s", day=format_day(due))
         )
     return None
@@ -129,7 +130,7 @@ def after_test_saved(commune, actor, test, created):
         )
         db.session.flush()
     elif not missed and existing is not None and existing.resolved_on is None:
-        existing.deleted_at = datetime.now(UTC)
+        existing.deleted_at = clock.utcnow()
         db.session.flush()
 
 

@@ -1,9 +1,9 @@
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from portal import clock
 from portal.registers.fields import RowSelectField
 from portal.registers.forms import RegisterForm, VnDateField, not_in_future
 from portal.villages.models import VILLAGE_KINDS
@@ -16,7 +16,7 @@ CAMPAIGN = [
 
 
 def this_year() -> str:
-    return str(date.today().year)
+    return str(clock.today().year)
 
 
 class VillageForm(RegisterForm):

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload
 
+from portal import clock
 from portal.extensions import db
 from portal.persons.legal_terms import (
     ENDING_SOON_DAYS,
@@ -53,7 +54,7 @@ def _person_only(model):
 
 
 def due_items(commune, today: date | None = None) -> list[DueItem]:
-    today = today or date.today()
+    today = today or clock.today()
     items: list[DueItem] = []
     horizon = today + timedelta(days=ENDING_SOON_DAYS)
     for episode in db.session.scalars(

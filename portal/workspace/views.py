@@ -1,10 +1,10 @@
 """The due list of a commune."""
 
-from datetime import date
 
 from flask import render_template, request
 from flask_login import current_user
 
+from portal import clock
 from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL
 from portal.persons.registers import person_name
 from portal.tenancy.access import has_permission
@@ -17,7 +17,7 @@ workspace = unit_blueprint("workspace", __name__)
 @workspace.get("/due/")
 @requires(REGISTERS_READ, ("commune",))
 def due(unit):
-    today = date.today()
+    today = clock.today()
     kind = request.args.get("kind", "")
     items = [i for i in due_items(unit, today) if not kind or i.kind == kind]
     personal = has_permission(current_user, unit, REGISTERS_READ_PERSONAL)

@@ -1,9 +1,10 @@
 """Accounts and sessions, as security.md sets the bar."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.auth.models import User, UserSession
 from portal.auth.passwords import hash_password, password_problem, verify_password
 from portal.extensions import db
@@ -86,7 +87,7 @@ def test_the_throttle_ends_after_the_window(app, world):
     with app.app_context(), system_scope(db.session):
         from portal.auth.models import LoginAttempt
 
-        db.session.execute(update(LoginAttempt).values(at=datetime.now(UTC) - timedelta(minutes=16)))
+        db.session.execute(update(LoginAttempt).values(at=clock.utcnow() - timedelta(minutes=16)))
         db.session.commit()
     assert _post_login(app.test_client(), "officer_a", PASSWORD).status_code == 302
 
@@ -125,7 +126,7 @@ def test_a_cookie_replayed_after_logout_is_refused(app, world, login):
 
 def _age_sessions(app, column: str, **delta):
     with app.app_context(), system_scope(db.session):
-        db.session.execute(update(UserSession).values({column: datetime.now(UTC) - timedelta(**delta)}))
+        db.session.execute(update(UserSession).values({column: clock.utcnow() - timedelta(**delta)}))
         db.session.commit()
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from portal import clock
 from tests.browser.test_journeys import _log_in
 
 pytestmark = pytest.mark.browser
@@ -25,7 +26,7 @@ def _due_rows(page):
 
 
 def test_a_commune_officers_day(page, checks, base_url):
-    today = date.today()
+    today = clock.today()
     _log_in(page, checks, base_url, "officer_a")
     page.goto(base_url + "/u/15085/due/")
     expect(_due_rows(page)).not_to_contain_text("Vi Văn Thắm")

@@ -3,11 +3,11 @@ district approval, province recognition; then the commune breaks a criterion, th
 district see the flag with its date, and the province revokes."""
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
+from portal import clock
 from tests.browser.test_journeys import _log_in
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,7 @@ def _fix_in_the_registers(page, base_url, today: str):
 
 
 def test_a_commune_from_self_assessment_to_recognition_then_a_breach_and_revocation(page, checks, base_url):
-    today = date.today().strftime("%d/%m/%Y")
+    today = clock.today().strftime("%d/%m/%Y")
 
     # the commune starts its self-assessment and submits with its failures explained and the minutes attached
     _as(page, checks, base_url, "officer_c")

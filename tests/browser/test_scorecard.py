@@ -1,17 +1,17 @@
 """From a failing criterion to the record at fault, fixed, and the criterion passes."""
 
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
+from portal import clock
 from tests.browser.test_journeys import _log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_follow_a_failing_criterion_to_its_record_fix_it_and_see_it_pass(page, checks, base_url):
-    today = date.today()
+    today = clock.today()
     _log_in(page, checks, base_url, "officer_b")
     expect(page.get_by_role("heading", name="Tiêu chí xã không ma túy")).to_be_visible()
     c4 = page.locator("#scorecard tr", has_text="C4")

@@ -5,12 +5,12 @@ fixed file goes in whole, and the commitment criterion changes on the scorecard.
 
 import io
 import re
-from datetime import date
 
 import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
+from portal import clock
 from tests.browser.test_recognition import _as
 from tests.world import canary
 
@@ -42,8 +42,8 @@ def _confirm(page, checks):
 
 
 def test_import_a_file_with_errors_read_the_refusals_fix_it_and_see_the_criterion_change(page, checks, base_url):
-    year = str(date.today().year)
-    today = date.today().strftime("%d/%m/%Y")
+    year = str(clock.today().year)
+    today = clock.today().strftime("%d/%m/%Y")
     _as(page, checks, base_url, "officer_c")
     expect(page).to_have_url(base_url + "/u/15133/")
 

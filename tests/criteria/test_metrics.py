@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.criteria.metrics import METRICS, failing_rows, measure
 from portal.criteria.models import CommuneResult, CriteriaVersion, Criterion, MonthlySnapshot
 from portal.criteria.results import evaluate, snapshot_month, version_in_force
@@ -20,8 +21,9 @@ from portal.villages.models import Household, HouseholdCommitment, Village
 from tests.isolation.route_inventory import REGISTERS as BODIES
 from tests.isolation.route_inventory import UPDATE_BODIES, publish_body
 
+pytestmark = pytest.mark.clock  # decides on days: CI runs it again either side of Vietnam's midnight
+
 A = "15085"
-TODAY = date.today()
 
 
 def _edge_cases(world):
@@ -39,8 +41,8 @@ def _edge_cases(world):
     jailed, home, suspect = people
     add(StatusEpisode(commune_id=a, person_id=jailed.id, kind="addict", started_on=date(2024, 1, 1)))
     add(StatusEpisode(commune_id=a, person_id=jailed.id, kind="prison", started_on=date(2024, 2, 1)))
-    add(StatusEpisode(commune_id=a, person_id=home.id, kind="addict", started_on=TODAY - timedelta(days=30)))
-    lead = SuspicionLead(commune_id=a, person_id=suspect.id, ground="e", listed_on=TODAY - timedelta(days=20))
+    add(StatusEpisode(commune_id=a, person_id=home.id, kind="addict", started_on=clock.today() - timedelta(days=30)))
+    lead = SuspicionLead(commune_id=a, person_id=suspect.id, ground="e", listed_on=clock.today() - timedelta(days=20))
     add(lead)
     db.session.flush()
     for days, result in ((15, "negative"), (5, "positive")):
@@ -49,7 +51,7 @@ def _edge_cases(world):
                 commune_id=a,
                 person_id=suspect.id,
                 lead_id=lead.id,
-                tested_on=TODAY - timedelta(days=days),
+                tested_on=clock.today() - timedelta(days=days),
                 reason="suspected",
                 sample="urine",
                 result=result,
@@ -62,7 +64,7 @@ def _edge_cases(world):
         HouseholdCommitment(
             commune_id=a,
             household_id=refusing.id,
-            campaign=str(TODAY.year),
+            campaign=str(clock.today().year),
             refused=True,
             refusal_reason="Không đồng ý",
         )
@@ -84,9 +86,9 @@ def _edge_cases(world):
             place="Còn hoạt động",
             village_id=village,
             kind="use_point",
-            found_on=date(TODAY.year, 1, 2),
+            found_on=clock.today().replace(month=1, day=1),  # this year's, and never after today
             status="active",
-            status_since=date(TODAY.year, 1, 2),
+            status_since=clock.today().replace(month=1, day=1),
         )
     )
     return {"jailed": jailed.id, "home": home.id, "refusing": refusing.id}
@@ -97,18 +99,20 @@ def test_every_metric_counts_exactly_the_rows_it_lists(app, world):
         ids = _edge_cases(world)
         a = world.unit_id["A"]
         for metric in METRICS.values():
-            result = measure(metric, a, TODAY)
-            failing = db.session.scalars(failing_rows(metric, a, TODAY)).all()
+            result = measure(metric, a, clock.today())
+            failing = db.session.scalars(failing_rows(metric, a, clock.today())).all()
             assert len(failing) == result.denominator - result.numerator, metric.name
-        names = {name: {r.id for r in db.session.scalars(failing_rows(m, a, TODAY))} for name, m in METRICS.items()}
+        names = {
+            name: {r.id for r in db.session.scalars(failing_rows(m, a, clock.today()))} for name, m in METRICS.items()
+        }
         # the addict in prison is treated (C1) and not in the community (C1b); the one at home is neither
         assert ids["jailed"] not in names["addicts_in_treatment"] and ids["home"] in names["addicts_in_treatment"]
         assert ids["jailed"] not in names["addicts_in_community"] and ids["home"] in names["addicts_in_community"]
         assert ids["refusing"] in names["households_committed"]  # a refusal is not a commitment
-        active = {h.place for h in db.session.scalars(failing_rows(METRICS["active_hotspots"], a, TODAY))}
+        active = {h.place for h in db.session.scalars(failing_rows(METRICS["active_hotspots"], a, clock.today()))}
         assert active == {"Còn hoạt động", "Bãi CANARY-A-1X"}  # the eradicated one does not count
-        assert measure(METRICS["new_hotspots"], a, TODAY).value == 1.0
-        tested = measure(METRICS["suspects_tested"], a, TODAY)
+        assert measure(METRICS["new_hotspots"], a, clock.today()).value == 1.0
+        tested = measure(METRICS["suspects_tested"], a, clock.today())
         assert tested.numerator == tested.denominator  # negative then positive: tested either way
         db.session.rollback()
 
@@ -121,7 +125,8 @@ def _kept(app, world) -> dict:
             for r in db.session.scalars(select(CommuneResult).where(CommuneResult.commune_id == world.unit_id["A"]))
         }
         fresh = {
-            c.id: (m.numerator, m.denominator, ok) for c, m, ok in evaluate(version.criteria, world.unit_id["A"], TODAY)
+            c.id: (m.numerator, m.denominator, ok)
+            for c, m, ok in evaluate(version.criteria, world.unit_id["A"], clock.today())
         }
         db.session.rollback()
     return kept, fresh
@@ -151,7 +156,7 @@ def test_kept_results_equal_a_full_recompute_after_random_changes(app, world, lo
                 end_reason="other",
             )
         if slug in ("household-commitments", "village-head-commitments"):
-            data["campaign"] = str(rng.choice([TODAY.year, TODAY.year - 1, 2000 + _step]))
+            data["campaign"] = str(rng.choice([clock.today().year, clock.today().year - 1, 2000 + _step]))
         if slug == "hotspots":
             data["status"] = rng.choice(["active", "watch", "eradicated"])
         if action == "create":
@@ -177,7 +182,7 @@ def test_publishing_a_version_changes_today_and_leaves_snapshots(app, world, log
     client = login("officer_a")
     client.post(f"/u/{A}/villages/", data=BODIES["villages"][1](world))
     with app.app_context(), system_scope(db.session):
-        assert snapshot_month(TODAY.replace(day=1)) > 0
+        assert snapshot_month(clock.today().replace(day=1)) > 0
         db.session.commit()
         before = {
             (s.criterion_code, s.version_id, s.value, s.passed)

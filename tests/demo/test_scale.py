@@ -2,10 +2,10 @@
 the criteria they were made to fail."""
 
 import random
-from datetime import date
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.criteria.models import CommuneResult, Criterion
 from portal.criteria.results import refresh_commune
 from portal.demo.scale import Batches, fill_commune
@@ -31,7 +31,7 @@ def _new_commune(world, n: int) -> AdminUnit:
 
 
 def test_generated_communes_fail_exactly_what_they_were_made_to_fail(app, world):
-    today = date.today()
+    today = clock.today()
     seen = set()
     with app.app_context(), system_scope(db.session):
         for n in range(12):

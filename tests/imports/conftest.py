@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from portal import clock
 from portal.extensions import db
 from portal.imports.jobs import wait_for_workers
 from portal.imports.models import ImportJob
@@ -86,4 +87,4 @@ def count(app, model, **where) -> int:
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()

@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal import clock
 from portal.audit.models import AuditEvent
 from portal.criteria.models import CommuneResult, Criterion
 from portal.extensions import db
@@ -86,6 +87,7 @@ def test_each_template_has_vietnamese_headers_an_example_lists_and_help(
 # Preview, commit, re-import ---------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_households_preview_then_commit_then_the_same_file_again_adds_nothing(app, world, commune, session_for):
     client = session_for("officer_a")
     data = xlsx([HOUSEHOLD_HEADERS, *households(30)])
@@ -160,9 +162,10 @@ def test_a_file_missing_an_optional_column_updates_only_what_it_has(app, commune
 # Refusals -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_every_kind_of_bad_row_is_named_by_row_column_and_reason(app, commune, session_for):
     client = session_for("officer_a")
-    future = date.today() + timedelta(days=3)
+    future = clock.today() + timedelta(days=3)
     rows = [
         PERSON_HEADERS + ["Mã hộ"],
         ["Trần Văn Bảo", datetime(1990, 5, 20), "Nam", "038090001235", "Làng Mới", ""],  # 2: fine
@@ -230,7 +233,7 @@ def test_the_registers_changing_between_check_and_commit_commit_nothing(app, com
     )
     assert job.to_add == 1
     with app.app_context(), system_scope(db.session):  # meanwhile the village is deleted
-        db.session.scalar(select(Village).where(Village.name == "Làng Mới")).deleted_at = datetime.now()
+        db.session.scalar(select(Village).where(Village.name == "Làng Mới")).deleted_at = clock.utcnow()
         db.session.commit()
     job = confirm(app, client, commune, job)
     assert job.state == "checked" and job.refused_rows == 1 and "thay đổi" in job.message
@@ -295,15 +298,16 @@ def _c4(app, commune_id) -> CommuneResult:
         return result
 
 
+@pytest.mark.clock
 def test_commitments_import_changes_the_commitment_criterion(app, world, commune, session_for):
     client = session_for("officer_a")
     confirm(
         app, client, commune, checked(app, client, commune, "households", xlsx([HOUSEHOLD_HEADERS, *households(4)]))
     )
-    year = str(date.today().year)
+    year = str(clock.today().year)
     before = _c4(app, world.unit_id["A"])
     assert before.passed is False
-    signed = date.today()
+    signed = clock.today()
     rows = [["Mã hộ", "Đợt (năm)", "Ngày ký", "Không ký cam kết", "Lý do không ký"]]
     rows += [[f"LM-{i:05d}", year, signed.strftime("%d/%m/%Y"), "", ""] for i in range(1, 5)]
     rows += [["HH-A", year, "", "Có", ""]]  # a refusal with no reason
@@ -317,11 +321,12 @@ def test_commitments_import_changes_the_commitment_criterion(app, world, commune
     assert count(app, HouseholdCommitment, campaign=year) == 5
 
 
+@pytest.mark.clock
 def test_drug_tests_import_records_a_missed_case_for_a_positive_test(app, world, commune, session_for):
     client = session_for("officer_a")
     person = [PERSON_HEADERS, ["Đinh Văn Mới", datetime(1992, 1, 9), "Nam", "038092004567", "Làng Mới"]]
     confirm(app, client, commune, checked(app, client, commune, "persons", xlsx(person)))  # on no register
-    tested = date.today() - timedelta(days=2)
+    tested = clock.today() - timedelta(days=2)
     rows = [
         ["Số CCCD", "Ngày xét nghiệm", "Trường hợp xét nghiệm", "Mẫu xét nghiệm", "Kết quả"],
         ["038092004567", tested, "b", "Nước tiểu", "Dương tính"],

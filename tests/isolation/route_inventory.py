@@ -8,6 +8,7 @@ code's role table: who should reach which unit with which permission.
 import io
 from dataclasses import dataclass, field
 
+from portal import clock
 from portal.persons.models import Person
 from portal.prevention.models import PreventionModel
 from portal.villages.models import Village
@@ -393,12 +394,11 @@ UNIT_ROUTES = {
 def publish_body(**changes) -> dict:
     """The publish form as the page fills it from version 1, with the given fields changed."""
     import json
-    from datetime import date
 
     from portal.tenancy.sync import TENANTS_DIR
 
     spec = json.loads((TENANTS_DIR / "thanh-hoa" / "criteria.json").read_text(encoding="utf-8"))
-    body = {"count": str(len(spec["criteria"])), "effective_from": date.today().strftime("%d/%m/%Y"), "note": ""}
+    body = {"count": str(len(spec["criteria"])), "effective_from": clock.today().strftime("%d/%m/%Y"), "note": ""}
     for i, item in enumerate(spec["criteria"]):
         body.update({f"c-{i}-{k}": str(v) for k, v in item.items()})
         body[f"c-{i}-active"] = "y"

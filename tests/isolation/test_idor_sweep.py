@@ -4,12 +4,12 @@ Out of reach: 404 (never 403, never 200) and nothing written. Within reach: the 
 expectations come from route_inventory.REACH and MANAGED_ACCOUNTS, written by hand.
 """
 
-from datetime import UTC, datetime
 from functools import partial
 
 import pytest
 from flask import Flask
 
+from portal import clock
 from portal.extensions import db
 from portal.persons.models import Person
 from portal.prevention.models import PreventionModel
@@ -122,7 +122,7 @@ def _owner_values(app, world, endpoint: str) -> dict:
     for param, kind in route.objects.items():
         if kind == "row" and endpoint.endswith(".restore"):
             with app.app_context(), system_scope(db.session):
-                db.session.get(PARAM_MODEL[param], values[param]).deleted_at = datetime.now(UTC)
+                db.session.get(PARAM_MODEL[param], values[param]).deleted_at = clock.utcnow()
                 db.session.commit()
     if route.prepare:
         with app.app_context(), system_scope(db.session):

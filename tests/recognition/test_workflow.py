@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.auth.models import User
 from portal.criteria.models import CommuneResult
 from portal.extensions import db
@@ -49,6 +50,7 @@ def _submit(client, dossier_id, code=A, **extra):
     return client.post(f"{_base(code)}/{dossier_id}/edit", data=data)
 
 
+@pytest.mark.clock
 def test_the_whole_walk_keeps_every_round_and_transition(app, world, login):
     commune, district, province = login("officer_a"), login("district_1"), login("province")
     dossier_id = _start(commune)
@@ -241,6 +243,7 @@ def _pdf_text(data: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
 
 
+@pytest.mark.clock
 def test_a_recognised_snapshot_does_not_change_when_registers_or_criteria_change(app, world, login):
     dossier_id = _recognise_a(app, world, login)
     province = login("province")
@@ -262,7 +265,7 @@ def test_a_recognised_snapshot_does_not_change_when_registers_or_criteria_change
     with app.app_context(), system_scope(db.session):
         person = db.session.scalar(select(Person).where(Person.full_name == "Người Mới"))
         db.session.add(
-            StatusEpisode(commune_id=person.commune_id, person_id=person.id, kind="addict", started_on=date.today())
+            StatusEpisode(commune_id=person.commune_id, person_id=person.id, kind="addict", started_on=clock.today())
         )
         db.session.commit()
     assert province.post("/u/38/criteria/new", data=publish_body(**{"c-0-threshold": "0.99"})).status_code == 302
@@ -272,6 +275,7 @@ def test_a_recognised_snapshot_does_not_change_when_registers_or_criteria_change
     assert _pdf_text(province.get(f"{_base(A)}/{dossier_id}/decision.pdf").data) == pdf_before
 
 
+@pytest.mark.clock
 def test_the_pdfs_carry_the_official_layout_in_vietnamese(app, world, login):
     dossier_id = _recognise_a(app, world, login)
     district = login("district_1")
@@ -295,9 +299,10 @@ def test_the_pdfs_carry_the_official_layout_in_vietnamese(app, world, login):
         assert expected in dossier, expected
 
 
+@pytest.mark.clock
 def test_a_broken_recognised_commune_is_flagged_with_the_date_then_revoked(app, world, login):
     dossier_id = _recognise_a(app, world, login)
-    broke_on = date.today() - timedelta(days=3)
+    broke_on = clock.today() - timedelta(days=3)
     with app.app_context():
         results = db.session.scalars(select(CommuneResult).where(CommuneResult.commune_id == world.unit_id["A"])).all()
         for result in results:
@@ -317,6 +322,7 @@ def test_a_broken_recognised_commune_is_flagged_with_the_date_then_revoked(app, 
     assert _start(login("officer_a")) != dossier_id
 
 
+@pytest.mark.clock
 def test_a_commune_result_remembers_when_it_broke(app, world, login):
     """failing_since is set when a criterion goes from met to not met, and cleared when it is met again."""
     from portal.criteria.results import refresh_commune
@@ -332,7 +338,7 @@ def test_a_commune_result_remembers_when_it_broke(app, world, login):
         db.session.commit()
         refresh_commune(world.unit_id["A"])
         db.session.commit()
-        assert all(r.failing_since == date.today() for r in db.session.scalars(select(CommuneResult)) if not r.passed)
+        assert all(r.failing_since == clock.today() for r in db.session.scalars(select(CommuneResult)) if not r.passed)
 
 
 def test_attachments_are_type_checked_size_limited_and_stored_under_server_names(app, world, login, monkeypatch):

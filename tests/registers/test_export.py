@@ -4,12 +4,12 @@ that may see them, an audit row per export, flat memory, and a file that imports
 import io
 import tracemalloc
 import zipfile
-from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
+from portal import clock
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.registers.access import list_statement
@@ -119,7 +119,7 @@ def _export_peak(app, world, rows: int) -> int:
     with app.app_context():
         with system_scope(db.session):
             village_id = db.session.scalar(select(Village.id).where(Village.commune_id == world.unit_id["A"]))
-            now = datetime.now(UTC)
+            now = clock.utcnow()
             db.session.execute(
                 insert(Household),
                 [

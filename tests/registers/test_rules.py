@@ -45,6 +45,7 @@ def test_the_prefix_is_the_birth_province_not_the_residence(app):
         assert cccd_problems("001090123456", BORN, "male") == []
 
 
+@pytest.mark.clock
 def test_legal_terms():
     start = date(2025, 1, 31)
     assert legal_end("user_managed", start, None, None) == date(2026, 1, 31)  # 1 year from the decision
@@ -58,6 +59,7 @@ def test_legal_terms():
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
 
 
+@pytest.mark.clock
 def test_compulsory_rehab_terms_change_on_1_july_2026():
     assert allowed_terms("rehab_compulsory", date(2026, 6, 30)) == tuple(range(12, 25))
     assert allowed_terms("rehab_compulsory", date(2026, 7, 1)) == (24, 36)

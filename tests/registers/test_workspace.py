@@ -3,13 +3,17 @@
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.persons.models import Person, StatusEpisode
 from portal.tenancy.guard import system_scope
 from portal.testing.models import DrugTest, MissedCase, SuspicionLead
 from portal.villages.models import HouseholdCommitment, Village
+
+pytestmark = pytest.mark.clock  # decides on days: CI runs it again either side of Vietnam's midnight
 
 A = "15085"
 
@@ -86,7 +90,7 @@ def test_a_person_with_a_wrong_cccd_is_refused_with_the_reason_then_saved_once_f
 def test_an_episode_gets_its_legal_end_and_overlaps_are_refused(app, world, login):
     client = login("officer_a")
     person = _new_person(app, client, world)
-    start = date.today() - timedelta(days=100)
+    start = clock.today() - timedelta(days=100)
     ok = client.post(f"/u/{A}/episodes/", data=_episode_body(person, "user_managed", start))
     assert ok.status_code == 302, _errors(ok)
     with app.app_context(), system_scope(db.session):
@@ -110,7 +114,7 @@ def test_an_episode_gets_its_legal_end_and_overlaps_are_refused(app, world, logi
         data=_episode_body(
             person,
             "rehab_compulsory",
-            date(2026, 7, 1) if date.today() >= date(2026, 7, 1) else start,
+            date(2026, 7, 1) if clock.today() >= date(2026, 7, 1) else start,
             term_months="18",
         ),
     )
@@ -151,7 +155,7 @@ def test_a_positive_test_of_someone_on_no_register_is_a_missed_case_until_regist
     test = {
         "person_id": person,
         "lead_id": "",
-        "tested_on": day(date.today() - timedelta(days=2)),
+        "tested_on": day(clock.today() - timedelta(days=2)),
         "reason": "found_using",
         "sample": "urine",
         "result": "positive",
@@ -159,23 +163,23 @@ def test_a_positive_test_of_someone_on_no_register_is_a_missed_case_until_regist
     assert client.post(f"/u/{A}/tests/", data=test).status_code == 302
     assert _count(app, MissedCase, person_id=person, resolved_on=None) == 1
     assert "Lường Văn Pản" in _due_rows(client, "missed_case")
-    client.post(f"/u/{A}/episodes/", data=_episode_body(person, "user_managed", date.today()))
+    client.post(f"/u/{A}/episodes/", data=_episode_body(person, "user_managed", clock.today()))
     with app.app_context(), system_scope(db.session):
         case = db.session.scalar(select(MissedCase).where(MissedCase.person_id == person))
-        assert case.resolved_on == date.today()
+        assert case.resolved_on == clock.today()
     assert "Lường Văn Pản" not in _due_rows(client, "missed_case")
 
 
 def test_a_positive_test_of_a_managed_user_is_not_a_missed_case(app, world, login):
     client = login("officer_a")
     person = _new_person(app, client, world)
-    client.post(f"/u/{A}/episodes/", data=_episode_body(person, "user_managed", date.today() - timedelta(days=30)))
+    client.post(f"/u/{A}/episodes/", data=_episode_body(person, "user_managed", clock.today() - timedelta(days=30)))
     client.post(
         f"/u/{A}/tests/",
         data={
             "person_id": person,
             "lead_id": "",
-            "tested_on": day(date.today()),
+            "tested_on": day(clock.today()),
             "reason": "under_management",
             "sample": "urine",
             "result": "positive",
@@ -188,13 +192,13 @@ def test_the_due_list_follows_the_registers(app, world, login):
     client = login("officer_a")
     person = _new_person(app, client, world)
     # management ending in 20 days: due soon
-    client.post(f"/u/{A}/episodes/", data=_episode_body(person, "user_managed", date.today() - timedelta(days=345)))
+    client.post(f"/u/{A}/episodes/", data=_episode_body(person, "user_managed", clock.today() - timedelta(days=345)))
     assert "Lường Văn Pản" in _due_rows(client, "period_ending")
     # a suspect listed 10 days ago and not tested: overdue, until a test answers it
     suspect = _new_person(app, client, world, full_name="Đinh Văn Khả", cccd="038095000111", born_on="01/01/1995")
     client.post(
         f"/u/{A}/suspects/",
-        data={"person_id": suspect, "ground": "e", "listed_on": day(date.today() - timedelta(days=10)), "source": ""},
+        data={"person_id": suspect, "ground": "e", "listed_on": day(clock.today() - timedelta(days=10)), "source": ""},
     )
     rows = _due_rows(client, "not_tested")
     assert "Đinh Văn Khả" in rows and "Quá hạn" in rows and "Lường Văn Pản" not in rows
@@ -205,7 +209,7 @@ def test_the_due_list_follows_the_registers(app, world, login):
         data={
             "person_id": suspect,
             "lead_id": lead,
-            "tested_on": day(date.today()),
+            "tested_on": day(clock.today()),
             "reason": "suspected",
             "sample": "urine",
             "result": "negative",
@@ -217,7 +221,7 @@ def test_the_due_list_follows_the_registers(app, world, login):
 def test_an_addict_without_treatment_is_due_until_treatment_starts(app, world, login):
     client = login("officer_a")
     person = _new_person(app, client, world)
-    start = date.today() - timedelta(days=9)
+    start = clock.today() - timedelta(days=9)
     client.post(f"/u/{A}/episodes/", data=_episode_body(person, "addict", start))
     assert "Lường Văn Pản" in _due_rows(client, "no_treatment")
     client.post(
@@ -235,7 +239,7 @@ def test_a_test_cannot_answer_another_persons_suspicion(app, world, login):
         data={
             "person_id": person,
             "lead_id": other_lead,
-            "tested_on": day(date.today()),
+            "tested_on": day(clock.today()),
             "reason": "suspected",
             "sample": "urine",
             "result": "negative",
@@ -263,7 +267,7 @@ def test_household_commitments(app, world, login):
     assert _count(app, HouseholdCommitment, campaign="2026") == 1
     future = client.post(
         f"/u/{A}/household-commitments/",
-        data={**body, "campaign": "2027", "signed_on": day(date.today() + timedelta(days=3))},
+        data={**body, "campaign": "2027", "signed_on": day(clock.today() + timedelta(days=3))},
     )
     assert "Ngày này ở tương lai." in _errors(future)
     typo = client.post(f"/u/{A}/household-commitments/", data={**body, "campaign": "2027", "signed_on": "31/02/2026"})

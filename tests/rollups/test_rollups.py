@@ -3,8 +3,10 @@
 import random
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.criteria.models import CommuneResult
 from portal.criteria.results import refresh_all, version_in_force
 from portal.extensions import db
@@ -102,6 +104,7 @@ def test_the_district_matrix_filters_sorts_and_ranks(app, world, login):
     assert "Xã Quang Trung" not in none.split('id="district-matrix"')[1]
 
 
+@pytest.mark.clock
 def test_the_trend_tallies_each_months_snapshots(app, world, login):
     """Month by month, the communes meeting every criterion in that month's snapshot, as the page shows them."""
     from portal.criteria.models import MonthlySnapshot
@@ -131,6 +134,7 @@ def test_the_trend_tallies_each_months_snapshots(app, world, login):
         assert f'{month:%m/%Y}</td><td class="num">{meeting} / {communes}' in table
 
 
+@pytest.mark.clock
 def test_a_district_page_changes_on_the_next_request_after_a_register_write(app, world, login):
     from portal.villages.models import Household, HouseholdCommitment
 
@@ -141,7 +145,8 @@ def test_a_district_page_changes_on_the_next_request_after_a_register_write(app,
         household = db.session.get(Household, world.row_id[(Household, "B")])
         assert not db.session.scalar(
             select(HouseholdCommitment.id).where(
-                HouseholdCommitment.household_id == household.id, HouseholdCommitment.campaign == str(date.today().year)
+                HouseholdCommitment.household_id == household.id,
+                HouseholdCommitment.campaign == str(clock.today().year),
             )
         )
 
@@ -155,8 +160,8 @@ def test_a_district_page_changes_on_the_next_request_after_a_register_write(app,
         "/u/15076/household-commitments/",
         data={
             "household_code": "HH-B",
-            "campaign": str(date.today().year),
-            "signed_on": date.today().strftime("%d/%m/%Y"),
+            "campaign": str(clock.today().year),
+            "signed_on": clock.today().strftime("%d/%m/%Y"),
         },
     )
     assert response.status_code in (200, 302)
