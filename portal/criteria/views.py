@@ -25,15 +25,15 @@ criteria = unit_blueprint("criteria", __name__, url_prefix="/criteria")
 
 
 def _day_argument() -> tuple[date, str | None]:
-    text = request.args.get("day", "").strip()
+    text, today = request.args.get("day", "").strip(), clock.today()
     if not text:
-        return clock.today(), None
+        return today, None
     try:
         day = datetime.strptime(text.replace("-", "/"), "%d/%m/%Y").date()
     except ValueError:
-        return clock.today(), _("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
-    if day > clock.today():
-        return clock.today(), _("This date is in the future.")
+        return today, _("Enter a date as dd/mm/yyyy, for example 05/03/2025.")
+    if day > today:
+        return today, _("This date is in the future.")
     return day, None
 
 

@@ -45,7 +45,7 @@ LIVE = {}  # the served app, for the login helper's second factor
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, _compiled_catalogs):
+def live_server(tmp_path_factory):
     database = tmp_path_factory.mktemp("browser") / "portal.sqlite3"
     app = create_app(
         {
