@@ -5,6 +5,7 @@ would have written for it; updated rows go through the ORM, so the guard checks 
 any edit. The commune's criteria are marked touched, so its results are recomputed before the
 commit like after any register write. The caller commits (or rolls back: nothing stays)."""
 
+import contextvars
 import json
 import queue
 import threading
@@ -63,7 +64,9 @@ class Inserter:
 
     def start(self, ctx: dict) -> None:
         self.ctx = ctx
-        self.thread = threading.Thread(target=self._run, name="import-inserter", daemon=True)
+        # in the job's context: its day (portal.clock.working_on) holds in this thread too
+        context = contextvars.copy_context()
+        self.thread = threading.Thread(target=context.run, args=(self._run,), name="import-inserter", daemon=True)
         self.thread.start()
 
     def add(self, values: dict) -> None:
