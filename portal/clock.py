@@ -61,13 +61,6 @@ def working_on(day: date) -> Iterator[None]:
         _day_of_work.reset(token)
 
 
-def day_of(instant: datetime) -> date:
-    """The province's day of a stored instant (a naive one, as SQLite returns them, is UTC)."""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(zone()).date()
-
-
 def start_of(day: date) -> datetime:
     """The instant (in UTC) at which the province's day begins."""
     return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)
@@ -76,7 +69,3 @@ def start_of(day: date) -> datetime:
 def end_of(day: date) -> datetime:
     """The instant (in UTC) at which the province's day ends: the start of the next one."""
     return start_of(day + timedelta(days=1))
-
-
-def first_of_month(day: date | None = None) -> date:
-    return (day or today()).replace(day=1)

@@ -26,7 +26,7 @@ def refresh_command():
     with system_scope(db.session):
         communes = refresh_all(today)
         db.session.flush()
-        snapshots = snapshot_month(clock.first_of_month(today), today)
+        snapshots = snapshot_month(today.replace(day=1), today)
         db.session.commit()
     click.echo(f"refreshed {communes} communes as of {today:%d/%m/%Y}; {snapshots} snapshot rows for {today:%m/%Y}")
 
