@@ -18,6 +18,7 @@ from portal.auth.passwords import hash_password
 from portal.auth.roles import ROLES
 from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
+from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
 from portal.imports.models import CHECKED, ImportJob
@@ -30,7 +31,6 @@ from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
 from portal.tenancy.sync import TENANTS_DIR
-from portal.testing.models import DrugTest, MissedCase, SuspicionLead
 from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
 
 PASSWORD = "correct horse battery 3822"

@@ -5,7 +5,7 @@ manager may grant and sits on a unit inside the scope. Anything else answers 404
 """
 
 from flask import abort
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import exists, not_, or_, select
 
 from portal.auth.models import RoleAssignment, User
 from portal.auth.roles import ACCOUNTS_MANAGE, ROLES
@@ -69,9 +69,3 @@ def get_managed_assignment(user: User, assignment_id: int) -> RoleAssignment:
     abort(404)
 
 
-def units_for_role(scope: AdminUnit, role: str):
-    """The units inside the scope where this role can be granted."""
-    level = ROLES[role].level
-    return select(AdminUnit).where(
-        and_(AdminUnit.level == level, AdminUnit.path.startswith(scope.path), AdminUnit.valid_to.is_(None))
-    )

@@ -13,7 +13,7 @@ from portal.accounts.access import grantable_roles
 from portal.audit import actions as audit
 from portal.auth import two_factor
 from portal.auth.models import RoleAssignment, User
-from portal.auth.passwords import hash_password, one_time_password, password_problem
+from portal.auth.passwords import hash_password, one_time_password
 from portal.auth.roles import ROLES
 from portal.auth.sessions import revoke_all_sessions
 from portal.extensions import db
@@ -120,18 +120,6 @@ def create_accounts(actor, scope: AdminUnit, accounts: list[NewAccount], passwor
             after={"username": user.username, "role": user.assignments[0].role, "unit": user.assignments[0].unit.code},
         )
     return created
-
-
-def set_password(actor, user: User, password: str) -> object | None:
-    """Set a chosen password (CLI); returns the policy's objection, if any."""
-    problem = password_problem(password, user.username)
-    if problem:
-        return problem
-    user.password_hash = hash_password(password)
-    user.must_change_password = False
-    revoke_all_sessions(user.id)
-    audit.record("password_set", actor_id=_actor_id(actor), object_type="user_account", object_id=user.id)
-    return None
 
 
 def reset_password(actor, scope: AdminUnit, user: User) -> str:

@@ -80,10 +80,6 @@ def _matching_step(secret: str, code: str, last_step: int | None, now: float | N
     return None
 
 
-def check_enrolment_code(secret: str, code: str) -> bool:
-    return _matching_step(secret, code, None) is not None
-
-
 def accept_code(user: User, code: str) -> str | None:
     """Take a TOTP code or a recovery code once. 'totp' or 'recovery' when accepted, else None.
     The step is claimed with a conditional UPDATE, so two requests with one code cannot both pass."""

@@ -8,13 +8,13 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, false, func, not_, or_, select
 
+from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
 from portal.incidents.models import Incident
 from portal.persons.legal_terms import TREATED_OR_IN_CUSTODY
 from portal.persons.models import Person, StatusEpisode
 from portal.prevention.models import ModelActivity, PreventionModel
-from portal.testing.models import DrugTest, MissedCase, SuspicionLead
 from portal.villages.models import Household, HouseholdCommitment
 
 AWAY = ("rehab_facility", "rehab_compulsory", "prison")  # not living in the community

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from portal import clock
+from portal.drug_tests.models import MissedCase
 from portal.extensions import db
 from portal.persons.cccd import sample_cccd
 from portal.persons.models import Person, StatusEpisode
 from portal.registers import actions
 from portal.registers.registry import REGISTERS
-from portal.testing.models import MissedCase
 from portal.villages.models import Village
 
 FAMILY = ("Nguyễn", "Lê", "Trần", "Phạm", "Hoàng", "Lò", "Hà", "Bùi", "Đỗ", "Vi", "Quách", "Trịnh", "Mai", "Lương")

@@ -23,6 +23,7 @@ from portal import clock
 from portal.criteria.models import CommuneResult, MonthlySnapshot
 from portal.criteria.results import refresh_all, tally_month, version_in_force
 from portal.demo.registers import FAMILY, GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, MODELS, PLACES
+from portal.drug_tests.models import DrugTest, SuspicionLead
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
 from portal.incidents.models import Incident
@@ -44,7 +45,6 @@ from portal.recognition.snapshot import criteria_lines
 from portal.registers.registry import REGISTERS
 from portal.shell.text import fold
 from portal.tenancy.models import AdminUnit
-from portal.testing.models import DrugTest, SuspicionLead
 from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
 
 CHUNK = 20_000

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from portal.hotspots.models import HOTSPOT_KINDS, HOTSPOT_STATUSES
+from portal.hotspots.models import HOTSPOT_KINDS, HOTSPOT_STATUSES, Hotspot
 from portal.registers.fields import RowSelectField
-from portal.registers.forms import RegisterForm, VnDateField, not_before, not_in_future
+from portal.registers.forms import RegisterForm, VnDateField, at_most, not_before, not_in_future
 
 
 class HotspotForm(RegisterForm):
@@ -12,7 +12,7 @@ class HotspotForm(RegisterForm):
         _l("Place"),
         validators=[
             DataRequired(message=_l("Describe the place.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
+            at_most(Hotspot.place),
         ],
     )
     village_id = RowSelectField(_l("Village"), model_name="village")
@@ -27,4 +27,4 @@ class HotspotForm(RegisterForm):
             not_before("found_on", _l("The status cannot change before the hotspot was found.")),
         ],
     )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(Hotspot.notes)])

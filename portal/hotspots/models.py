@@ -1,11 +1,11 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, String, Text
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, text_column
 from portal.villages.models import Village
 
 HOTSPOT_KINDS = {
@@ -27,6 +27,6 @@ class Hotspot(RegisterRow, db.Model):
     found_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="active")
     status_since: Mapped[date] = mapped_column(Date)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
     village: Mapped[Village] = same_commune_row("Hotspot", "village_id", "Village")

@@ -9,18 +9,16 @@ from types import SimpleNamespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.drug_tests.models import RESULTS, SAMPLES, TEST_REASONS, DrugTest
 from portal.extensions import db
 from portal.imports.columns import CCCD, CHOICE, CODE, DAY, INT, TEXT, YEAR, YES_WORD, YESNO, Column
 from portal.persons.cccd import cccd_problems
 from portal.persons.models import SEXES, Person
 from portal.registers.registry import REGISTERS
+from portal.registers.rows import limit
 from portal.shell.i18n import format_day
 from portal.shell.text import fold
-from portal.testing.models import RESULTS, SAMPLES, TEST_REASONS, DrugTest
 from portal.villages.models import VILLAGE_KINDS, Household, HouseholdCommitment, Village
-
-NO_VILLAGE = _l("No village of this commune is called “%(name)s”.")
-NO_HOUSEHOLD = _l("No household of this commune has the code “%(code)s”.")
 
 
 @dataclass
@@ -123,7 +121,13 @@ class Villages(ImportSpec):
     key_label = _l("Name")
     columns = [
         Column(
-            "name", _l("Name"), TEXT, required=True, max_length=120, help=_l("The village's name."), example="Làng Mới"
+            "name",
+            _l("Name"),
+            TEXT,
+            required=True,
+            max_length=limit(Village.name),
+            help=_l("The village's name."),
+            example="Làng Mới",
         ),
         Column(
             "kind",
@@ -134,7 +138,7 @@ class Villages(ImportSpec):
             help=_l("Village or residential group."),
             example=VILLAGE_KINDS["village"],
         ),
-        Column("head_name", _l("Village head"), TEXT, max_length=120, example="Lê Văn Bình"),
+        Column("head_name", _l("Village head"), TEXT, max_length=limit(Village.head_name), example="Lê Văn Bình"),
     ]
 
     def prepare(self, commune):
@@ -165,12 +169,17 @@ class Households(ImportSpec):
             _l("Household code"),
             CODE,
             required=True,
-            max_length=40,
+            max_length=limit(Household.code),
             help=_l("The commune's own code for the household: it says which household a row updates."),
             example="LM-0001",
         ),
         Column(
-            "representative_name", _l("Representative"), TEXT, required=True, max_length=120, example="Nguyễn Văn An"
+            "representative_name",
+            _l("Representative"),
+            TEXT,
+            required=True,
+            max_length=limit(Household.representative_name),
+            example="Nguyễn Văn An",
         ),
         Column(
             "village",
@@ -180,7 +189,7 @@ class Households(ImportSpec):
             help=_l("The name of one of the commune's villages, as on its Villages page."),
             example="Làng Mới",
         ),
-        Column("address", _l("Address"), TEXT, max_length=200, example="Xóm 2"),
+        Column("address", _l("Address"), TEXT, max_length=limit(Household.address), example="Xóm 2"),
         Column("members", _l("Members"), INT, low=1, high=60, help=_l("A whole number from 1 to 60."), example=4),
     ]
 
@@ -235,7 +244,7 @@ class HouseholdCommitments(ImportSpec):
             "signer_name",
             _l("Signed by"),
             TEXT,
-            max_length=120,
+            max_length=limit(HouseholdCommitment.signer_name),
             help=_l("Leave empty when the representative signed."),
             example="",
         ),
@@ -251,7 +260,7 @@ class HouseholdCommitments(ImportSpec):
             "refusal_reason",
             _l("Reason for refusing"),
             TEXT,
-            max_length=1000,
+            max_length=limit(HouseholdCommitment.refusal_reason),
             help=_l("Required when the household refused."),
             example="",
         ),
@@ -359,7 +368,14 @@ class Persons(ImportSpec):
     key_label = _l("CCCD number, or full name and date of birth")
     personal = frozenset({"full_name", "born_on", "cccd", "household_code", "address", "notes"})
     columns = [
-        Column("full_name", _l("Full name"), TEXT, required=True, max_length=120, example="Trần Văn Bình"),
+        Column(
+            "full_name",
+            _l("Full name"),
+            TEXT,
+            required=True,
+            max_length=limit(Person.full_name),
+            example="Trần Văn Bình",
+        ),
         Column(
             "born_on",
             _l("Date of birth"),
@@ -379,8 +395,8 @@ class Persons(ImportSpec):
         ),
         Column("village", _l("Village of residence"), TEXT, required=True, example="Làng Mới"),
         Column("household_code", _l("Household code"), CODE, help=_l("Optional: the person's household."), example=""),
-        Column("address", _l("Address"), TEXT, max_length=200, example=""),
-        Column("notes", _l("Notes"), TEXT, max_length=2000, example=""),
+        Column("address", _l("Address"), TEXT, max_length=limit(Person.address), example=""),
+        Column("notes", _l("Notes"), TEXT, max_length=limit(Person.notes), example=""),
     ]
 
     def prepare(self, commune):
@@ -420,7 +436,7 @@ class DrugTests(ImportSpec):
             help=_l("The tested person's CCCD; or leave it empty and give the full name and date of birth."),
             example="038090001234",
         ),
-        Column("full_name", _l("Full name"), TEXT, max_length=120, example="Trần Văn Bình"),
+        Column("full_name", _l("Full name"), TEXT, max_length=limit(Person.full_name), example="Trần Văn Bình"),
         Column("born_on", _l("Date of birth"), DAY, past_only=True, example=date(1990, 5, 20)),
         Column("tested_on", _l("Tested on"), DAY, required=True, past_only=True, example=date(2025, 6, 2)),
         Column(
@@ -434,9 +450,9 @@ class DrugTests(ImportSpec):
         ),
         Column("sample", _l("Sample"), CHOICE, required=True, choices=SAMPLES, example=SAMPLES["urine"]),
         Column("result", _l("Result"), CHOICE, required=True, choices=RESULTS, example=RESULTS["negative"]),
-        Column("substances", _l("Substances found"), TEXT, max_length=200, example=""),
-        Column("testing_body", _l("Tested by"), TEXT, max_length=200, example="Trạm Y tế xã"),
-        Column("notes", _l("Notes"), TEXT, max_length=2000, example=""),
+        Column("substances", _l("Substances found"), TEXT, max_length=limit(DrugTest.substances), example=""),
+        Column("testing_body", _l("Tested by"), TEXT, max_length=limit(DrugTest.testing_body), example="Trạm Y tế xã"),
+        Column("notes", _l("Notes"), TEXT, max_length=limit(DrugTest.notes), example=""),
     ]
 
     def prepare(self, commune):
@@ -487,7 +503,7 @@ class DrugTests(ImportSpec):
 
     def after(self, commune, actor, added, changed):
         """A positive test of someone on no register is a missed case, as when a test is saved by hand."""
-        from portal.testing.registers import after_test_saved
+        from portal.drug_tests.registers import after_test_saved
 
         # a new negative test has no missed case to record or settle: only the others are looked at
         for id_, values in [(i, v) for i, v in added if v["result"] == "positive"]:

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from portal.incidents.models import SEVERITIES
+from portal.incidents.models import SEVERITIES, Incident
 from portal.registers.fields import RowSelectField
-from portal.registers.forms import RegisterForm, VnDateField, not_in_future
+from portal.registers.forms import RegisterForm, VnDateField, at_most, not_in_future
 
 
 class IncidentForm(RegisterForm):
@@ -20,10 +20,10 @@ class IncidentForm(RegisterForm):
     )
     psychosis = BooleanField(_l("Drug-induced psychosis (“ngáo đá”) involved"))
     summary = TextAreaField(
-        _l("What happened"), validators=[DataRequired(message=_l("Describe what happened.")), Length(max=4000)]
+        _l("What happened"), validators=[DataRequired(message=_l("Describe what happened.")), at_most(Incident.summary)]
     )
     source_document = StringField(
         _l("Source document"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), at_most(Incident.source_document)],
         description=_l("Number of the report or decision that classified it."),
     )

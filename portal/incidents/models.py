@@ -1,12 +1,12 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, String, Text
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.persons.models import Person
-from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, text_column
 
 # Penal Code Art. 9: the class the investigating body assigns (never computed here).
 SEVERITIES = {
@@ -32,7 +32,7 @@ class Incident(RegisterRow, db.Model):
     village_id: Mapped[int | None] = mapped_column()
     severity: Mapped[str] = mapped_column(String(20))
     psychosis: Mapped[bool] = mapped_column(default=False)
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = text_column(4000)
     source_document: Mapped[str] = mapped_column(String(200), default="")
 
     person: Mapped[Person | None] = same_commune_row("Incident", "person_id", "Person")

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from portal.persons.legal_terms import END_REASONS, KIND_LABELS, POST_REHAB_AFTER
-from portal.persons.models import SEXES
+from portal.persons.models import SEXES, Person, ReintegrationSupport, StatusEpisode
 from portal.registers.fields import RowSelectField
-from portal.registers.forms import RegisterForm, VnDateField, not_before, not_in_future
+from portal.registers.forms import RegisterForm, VnDateField, at_most, not_before, not_in_future
 
-AT_MOST = _l("At most %(max)d characters.")
 SUPPORT_KINDS = {
     "vocational_training": _l("Vocational training"),
     "job": _l("Job placement"),
@@ -19,14 +18,12 @@ SUPPORT_KINDS = {
 
 def _choices(mapping, empty=False):
     # the labels stay lazy: a form class is built at import, before any request has a language
-    return ([SelectChoice("", _l("— choose —"))] if empty else []) + [
-        SelectChoice(k, v) for k, v in mapping.items()
-    ]
+    return ([SelectChoice("", _l("— choose —"))] if empty else []) + [SelectChoice(k, v) for k, v in mapping.items()]
 
 
 class PersonForm(RegisterForm):
     full_name = StringField(
-        _l("Full name"), validators=[DataRequired(message=_l("Enter the full name.")), Length(max=120, message=AT_MOST)]
+        _l("Full name"), validators=[DataRequired(message=_l("Enter the full name.")), at_most(Person.full_name)]
     )
     born_on = VnDateField(
         _l("Date of birth"), validators=[DataRequired(message=_l("Enter the date of birth.")), not_in_future]
@@ -42,8 +39,8 @@ class PersonForm(RegisterForm):
     household_code = StringField(
         _l("Household code"), validators=[Optional()], description=_l("Optional: the code of the person's household.")
     )
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=200, message=AT_MOST)])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+    address = StringField(_l("Address"), validators=[Optional(), at_most(Person.address)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(Person.notes)])
 
 
 class StatusEpisodeForm(RegisterForm):
@@ -67,17 +64,17 @@ class StatusEpisodeForm(RegisterForm):
     end_reason = SelectField(_l("Reason it ended"), choices=_choices(END_REASONS, empty=True))
     decision_number = StringField(
         _l("Decision number"),
-        validators=[Optional(), Length(max=40, message=AT_MOST)],
+        validators=[Optional(), at_most(StatusEpisode.decision_number)],
         description=_l("e.g. 15/QĐ-UBND"),
     )
     decision_on = VnDateField(_l("Decision date"), validators=[Optional(), not_in_future])
-    decision_signer = StringField(_l("Signed by"), validators=[Optional(), Length(max=120, message=AT_MOST)])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+    decision_signer = StringField(_l("Signed by"), validators=[Optional(), at_most(StatusEpisode.decision_signer)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(StatusEpisode.notes)])
 
 
 class ReintegrationSupportForm(RegisterForm):
     person_id = RowSelectField(_l("Person"), model_name="person")
     given_on = VnDateField(_l("Date"), validators=[DataRequired(message=_l("Enter the date.")), not_in_future])
     kind = SelectField(_l("Kind of support"), choices=_choices(SUPPORT_KINDS))
-    provider = StringField(_l("Given by"), validators=[Optional(), Length(max=200, message=AT_MOST)])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+    provider = StringField(_l("Given by"), validators=[Optional(), at_most(ReintegrationSupport.provider)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(ReintegrationSupport.notes)])

@@ -3,11 +3,11 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Index, String, Text, text
+from sqlalchemy import Date, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, text_column
 from portal.villages.models import Household, Village
 
 SEXES = {"male": _l("Male"), "female": _l("Female")}
@@ -37,7 +37,7 @@ class Person(RegisterRow, db.Model):
     village_id: Mapped[int] = mapped_column()
     household_id: Mapped[int | None] = mapped_column()
     address: Mapped[str] = mapped_column(String(200), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
     village: Mapped[Village] = same_commune_row("Person", "village_id", "Village")
     household: Mapped[Household | None] = same_commune_row("Person", "household_id", "Household")
@@ -78,7 +78,7 @@ class StatusEpisode(RegisterRow, db.Model):
     decision_number: Mapped[str] = mapped_column(String(40), default="")
     decision_on: Mapped[date | None] = mapped_column(Date)
     decision_signer: Mapped[str] = mapped_column(String(120), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
     person: Mapped[Person] = same_commune_row("StatusEpisode", "person_id", "Person")
 
@@ -95,6 +95,6 @@ class ReintegrationSupport(RegisterRow, db.Model):
     given_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(20))
     provider: Mapped[str] = mapped_column(String(200), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
     person: Mapped[Person] = same_commune_row("ReintegrationSupport", "person_id", "Person")

@@ -99,7 +99,7 @@ def _person_cell(row, key, personal, unit):
 
 def _person_detail(commune, row, personal):
     today = clock.today()
-    from portal.testing.models import DrugTest, SuspicionLead
+    from portal.drug_tests.models import DrugTest, SuspicionLead
 
     return {
         "timeline": sorted(row.episodes, key=lambda e: (e.started_on, e.id)),
@@ -242,7 +242,7 @@ def _apply_episode(commune, row, data):
 
 def _after_episode(commune, actor, row, created):
     if KINDS[row.kind].on_register:
-        from portal.testing.registers import resolve_missed_cases
+        from portal.drug_tests.registers import resolve_missed_cases
 
         resolve_missed_cases(commune, row.person_id, row.started_on)
 

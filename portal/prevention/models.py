@@ -1,11 +1,11 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, String, Text
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, text_column
 
 MODEL_STATUSES = {"active": _l("Running"), "inactive": _l("Stopped")}
 ACTIVITY_KINDS = {
@@ -28,7 +28,7 @@ class PreventionModel(RegisterRow, db.Model):
     led_by: Mapped[str] = mapped_column(String(200), default="")
     started_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="active")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
 
 class ModelActivity(RegisterRow, db.Model):
@@ -40,6 +40,6 @@ class ModelActivity(RegisterRow, db.Model):
     held_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(10))
     participants: Mapped[int] = mapped_column(default=0)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
     model: Mapped[PreventionModel] = same_commune_row("ModelActivity", "model_id", "PreventionModel")

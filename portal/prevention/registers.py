@@ -13,6 +13,7 @@ from portal.shell.i18n import format_day
 prevention_models = declare(
     Register(
         slug="models",
+        name="prevention_models",
         model=PreventionModel,
         form=PreventionModelForm,
         title=_l("Prevention models"),
@@ -61,7 +62,7 @@ model_activities = declare(
         prefill=("model_id",),
         cell=lambda row, key, personal, unit: (
             link(
-                url_for("models.show", unit_code=unit.code, prevention_model_id=row.model_id),
+                url_for("prevention_models.show", unit_code=unit.code, prevention_model_id=row.model_id),
                 row.model.name if row.model else "—",
             )
             if key == "model"

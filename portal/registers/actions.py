@@ -1,7 +1,6 @@
 """The one write path of every register: validate, apply, fold the search key, flush; the ORM guard
 adds the audit row and refuses writes outside the commune. The caller commits."""
 
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
 from sqlalchemy.exc import IntegrityError

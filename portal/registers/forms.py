@@ -4,12 +4,20 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, ValidationError
+from wtforms.validators import Length
 from wtforms.widgets import TextInput
 
 from portal import clock
+from portal.registers.rows import limit
 from portal.shell.forms import PortalForm
 
 DATE_HINT = _l("dd/mm/yyyy")
+AT_MOST = _l("At most %(max)d characters.")
+
+
+def at_most(attribute) -> Length:
+    """The form's check of a text field's length, at the limit its model declares."""
+    return Length(max=limit(attribute), message=AT_MOST)
 
 
 class RegisterForm(PortalForm):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKeyConstraint, Index, String, UniqueConstraint, text
+from sqlalchemy import DateTime, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -25,6 +25,18 @@ class RegisterRow(TenantOwned):
     @declared_attr.directive
     def __mapper_args__(cls):  # noqa: N805
         return {"version_id_col": cls.__table__.c.version}
+
+
+def text_column(max_length: int, **kwargs):
+    """Free text without a length in the database, with the most characters the portal takes."""
+    return mapped_column(Text, info={"max_length": max_length}, **kwargs)
+
+
+def limit(attribute) -> int:
+    """The most characters a text field holds: its column's length, or a `text_column`'s limit. Forms
+    and import sheets read it from here, so each field's limit is written once, in its model."""
+    column = attribute.property.columns[0]
+    return column.type.length or column.info["max_length"]
 
 
 def tenant_key(table: str) -> UniqueConstraint:

@@ -26,7 +26,7 @@ class Filter:
 
 @dataclass
 class Register:
-    slug: str  # URL segment and blueprint name, e.g. "persons"
+    slug: str  # URL segment, e.g. "persons"
     model: type
     form: type
     title: Any  # the register's name, plural
@@ -49,6 +49,10 @@ class Register:
     personal_fields: tuple[str, ...] = ()  # masked everywhere (detail, history) for viewers
     choices: dict = field(default_factory=dict)  # field -> {stored value: label}, for display
     references: dict = field(default_factory=dict)  # field -> table of the row it names (besides the form's)
+    name: str = ""  # blueprint (endpoint prefix), when the URL segment alone would mislead; default: the slug
+
+    def __post_init__(self):
+        self.name = self.name or self.slug
 
     @property
     def param(self) -> str:

@@ -77,13 +77,37 @@ def _describer(register: Register, unit, personal: bool):
 templates = Blueprint("register_templates", __name__, template_folder="templates")
 
 
-def make_blueprint(register: Register):
-    blueprint = unit_blueprint(register.slug, register.model.__module__, url_prefix=f"/{register.slug}")
-    param = register.param
+def make_blueprint(register: Register) -> Blueprint:
+    """The register's blueprint: its pages, under /u/<commune>/<slug>/."""
+    pages = RegisterPages(register)
+    blueprint = unit_blueprint(register.name, register.model.__module__, url_prefix=f"/{register.slug}")
+    one = f"/<int:{register.param}>"
+    blueprint.add_url_rule("/", "index", pages.index, methods=["GET"])
+    blueprint.add_url_rule("/export.xlsx", "export", pages.export, methods=["GET"])
+    if register.can_create:
+        blueprint.add_url_rule("/new", "new", pages.new, methods=["GET"])
+        blueprint.add_url_rule("/", "create", pages.create, methods=["POST"])
+    blueprint.add_url_rule(one, "show", pages.show, methods=["GET"])
+    blueprint.add_url_rule(one + "/edit", "edit", pages.edit, methods=["GET"])
+    blueprint.add_url_rule(one, "update", pages.update, methods=["POST"])
+    blueprint.add_url_rule(one + "/delete", "delete", pages.delete, methods=["POST"])
+    blueprint.add_url_rule(one + "/restore", "restore", pages.restore, methods=["POST"])
+    return blueprint
 
-    def selection(unit, args) -> dict:
+
+class RegisterPages:
+    """The pages of one register. Each view is access → action → response."""
+
+    def __init__(self, register: Register):
+        self.register = register
+        self.param = register.param
+
+    # What the list shows -----------------------------------------------------------------------------
+
+    def selection(self, unit, args) -> dict:
         """The rows the list shows for these query-string arguments: only the search and filters the
         reader may use (a viewer cannot search or filter on personal data)."""
+        register = self.register
         personal = _personal(unit)
         can_search = personal or not register.search_is_personal
         usable = [f for f in register.filters if personal or not f.personal]
@@ -103,28 +127,28 @@ def make_blueprint(register: Register):
             "stmt": stmt,
         }
 
-    def list_context(unit, args, form=None, editing=None, conflict=None, errors=None) -> dict:
+    def list_context(self, unit, args, form=None, editing=None, conflict=None, errors=None) -> dict:
         """Everything the list page and its fragments show, for the given query-string arguments."""
-        chosen = selection(unit, args)
-        personal, can_search, usable, filters = (chosen[k] for k in ("personal", "can_search", "usable", "filters"))
-        sort, show_deleted, query = chosen["sort"], chosen["show_deleted"], chosen["query"]
+        register = self.register
+        chosen = self.selection(unit, args)
+        personal = chosen["personal"]
         page = max(args.get("page", 1, type=int), 1)
         rows, total = page_of(chosen["stmt"], page)
         if personal and rows and any(c.personal for c in register.columns):  # names, numbers, results shown
             record_list_read(current_user, unit, register.model.__tablename__, [r.id for r in rows], page=page)
-        context = {
+        return {
             "register": register,
             "unit": unit,
             "rows": rows,
             "total": total,
             "page": page,
             "page_size": PAGE_SIZE,
-            "query": query,
-            "can_search": can_search,
-            "filters": filters,
-            "filter_specs": [(f, f.choices(unit)) for f in usable],
-            "sort": sort or register.default_sort,
-            "show_deleted": show_deleted,
+            "query": chosen["query"],
+            "can_search": chosen["can_search"],
+            "filters": chosen["filters"],
+            "filter_specs": [(f, f.choices(unit)) for f in chosen["usable"]],
+            "sort": chosen["sort"] or register.default_sort,
+            "show_deleted": chosen["show_deleted"],
             "personal": personal,
             "can_write": has_permission(current_user, unit, REGISTERS_WRITE),
             "form": form,
@@ -135,36 +159,38 @@ def make_blueprint(register: Register):
             "cell": lambda row, column: display.cell(register, row, column, personal, unit),
             "register_value": lambda reg, name, row: display.field_value(reg, name, getattr(row, name, None), True),
         }
-        return context
 
-    def listing(unit, form=None, editing=None, conflict=None, errors=None):
-        context = list_context(unit, request.args, form, editing, conflict, errors)
+    def listing(self, unit, form=None, editing=None, conflict=None, errors=None):
+        context = self.list_context(unit, request.args, form, editing, conflict, errors)
         if request.htmx and form is not None:
             return render_template("registers/_editor.html", **context)
         if request.htmx and request.htmx.target == "register-rows":
             return render_template("registers/_rows.html", **context)
         return render_template("registers/list.html", **context)
 
-    def saved(unit, row, message):
+    def saved(self, unit, row, message):
         db.session.commit()
         flash(message, "success")
         if request.htmx:  # the list as it first opens, refreshed out of band beside an empty editor
-            return render_template("registers/_saved.html", **list_context(unit, MultiDict()))
-        return redirect(url_for(f"{register.slug}.show", unit_code=unit.code, **{param: row.id}))
+            return render_template("registers/_saved.html", **self.list_context(unit, MultiDict()))
+        return redirect(url_for(f"{self.register.name}.show", unit_code=unit.code, **{self.param: row.id}))
 
-    def new_form(unit, formdata=None):
-        form = register.form(formdata=formdata)
+    def new_form(self, unit, formdata=None):
+        form = self.register.form(formdata=formdata)
         load_row_choices(form, unit)
         return form
 
-    @requires(REGISTERS_READ, COMMUNE)
-    def index(unit):
-        return listing(unit)
+    # The views ---------------------------------------------------------------------------------------
 
     @requires(REGISTERS_READ, COMMUNE)
-    def export(unit):
+    def index(self, unit):
+        return self.listing(unit)
+
+    @requires(REGISTERS_READ, COMMUNE)
+    def export(self, unit):
         """The list as it is filtered, as .xlsx; the export itself is recorded before a byte is sent."""
-        chosen = selection(unit, request.args)
+        register = self.register
+        chosen = self.selection(unit, request.args)
         path, count = write_export(register, chosen["stmt"], chosen["personal"])
         try:
             record(
@@ -188,56 +214,34 @@ def make_blueprint(register: Register):
         return downloads.stream_file(path, downloads.XLSX, name)
 
     @requires(REGISTERS_WRITE, COMMUNE)
-    def new(unit):
-        form = new_form(unit)
-        for name in register.prefill:
+    def new(self, unit):
+        form = self.new_form(unit)
+        for name in self.register.prefill:
             if name in request.args and name in form:
                 form[name].process_data(
                     form[name].coerce(request.args[name]) if hasattr(form[name], "coerce") else request.args[name]
                 )
-        return listing(unit, form=form)
+        return self.listing(unit, form=form)
 
     @requires(REGISTERS_WRITE, COMMUNE)
-    def create(unit):
-        form = new_form(unit, request.form)
+    def create(self, unit):
+        register = self.register
+        form = self.new_form(unit, request.form)
         errors = {}
         if form.validate():
             row, errors = actions.save_row(register, unit, current_user, None, form.data)
             if not errors:
-                return saved(unit, row, _("%(what)s added.", what=register.describe(row, True)))
+                return self.saved(unit, row, _("%(what)s added.", what=register.describe(row, True)))
             _attach(form, errors)
-        return listing(unit, form=form, errors=errors)
+        return self.listing(unit, form=form, errors=errors)
 
     @requires(REGISTERS_READ, COMMUNE)
-    def show(unit, **ids):
-        row = get_row(register, unit, ids[param], deleted=None)
+    def show(self, unit, **ids):
+        register = self.register
+        row = get_row(register, unit, ids[self.param], deleted=None)
         personal = _personal(unit)
         labels = _form_labels(register)
-        events = db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.unit_id == unit.id,
-                AuditEvent.object_type == register.model.__tablename__,
-                AuditEvent.object_id == str(row.id),
-                AuditEvent.action != READ,
-            )
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        ).all()
         describe = _describer(register, unit, personal)
-        history = []
-        for event in events:
-            before = json.loads(event.before) if event.before else {}
-            after = json.loads(event.after) if event.after else {}
-            changes = [
-                (
-                    labels[k],
-                    describe(k, before.get(k), history=True) if k in before else None,
-                    describe(k, after.get(k), history=True) if k in after else None,
-                )
-                for k in labels
-                if k in before or k in after
-            ]
-            history.append((event, changes))
         facts = [(labels[k], describe(k, getattr(row, k))) for k in labels if hasattr(row, k)]
         extra = register.detail_context(unit, row, personal) if register.detail_context else {}
         if register.search_is_personal:  # a look at a person's record is itself recorded
@@ -248,7 +252,7 @@ def make_blueprint(register: Register):
             unit=unit,
             row=row,
             facts=facts,
-            history=history,
+            history=_history(register, unit, row, labels, describe),
             personal=personal,
             can_write=has_permission(current_user, unit, REGISTERS_WRITE),
             today=clock.today(),
@@ -257,17 +261,18 @@ def make_blueprint(register: Register):
         )
 
     @requires(REGISTERS_WRITE, COMMUNE)
-    def edit(unit, **ids):
-        row = get_row(register, unit, ids[param])
-        form = register.form(obj=row)
+    def edit(self, unit, **ids):
+        row = get_row(self.register, unit, ids[self.param])
+        form = self.register.form(obj=row)
         load_row_choices(form, unit)
         form.version.data = row.version
-        return listing(unit, form=form, editing=row)
+        return self.listing(unit, form=form, editing=row)
 
     @requires(REGISTERS_WRITE, COMMUNE)
-    def update(unit, **ids):
-        row = get_row(register, unit, ids[param])
-        form = new_form(unit, request.form)
+    def update(self, unit, **ids):
+        register = self.register
+        row = get_row(register, unit, ids[self.param])
+        form = self.new_form(unit, request.form)
         errors = {}
         if form.validate():
             try:
@@ -275,47 +280,62 @@ def make_blueprint(register: Register):
                 row, errors = actions.save_row(register, unit, current_user, row, form.data, seen)
             except actions.Conflict:
                 db.session.rollback()
-                current = get_row(register, unit, ids[param])
+                current = get_row(register, unit, ids[self.param])
                 form.version.data = current.version
-                return listing(unit, form=form, editing=current, conflict=current)
+                return self.listing(unit, form=form, editing=current, conflict=current)
             if not errors:
-                return saved(unit, row, _("%(what)s saved.", what=register.describe(row, True)))
+                return self.saved(unit, row, _("%(what)s saved.", what=register.describe(row, True)))
             _attach(form, errors)
             if row is None:
-                row = get_row(register, unit, ids[param])
-        return listing(unit, form=form, editing=row, errors=errors)
+                row = get_row(register, unit, ids[self.param])
+        return self.listing(unit, form=form, editing=row, errors=errors)
 
     @requires(REGISTERS_WRITE, COMMUNE)
-    def delete(unit, **ids):
-        row = get_row(register, unit, ids[param])
-        actions.delete_row(register, unit, current_user, row)
-        return saved(
-            unit,
-            row,
-            _("%(what)s deleted. You can restore it from the deleted list.", what=register.describe(row, True)),
+    def delete(self, unit, **ids):
+        row = get_row(self.register, unit, ids[self.param])
+        actions.delete_row(self.register, unit, current_user, row)
+        message = _(
+            "%(what)s deleted. You can restore it from the deleted list.", what=self.register.describe(row, True)
         )
+        return self.saved(unit, row, message)
 
     @requires(REGISTERS_WRITE, COMMUNE)
-    def restore(unit, **ids):
-        row = get_row(register, unit, ids[param], deleted=True)
-        errors = actions.restore_row(register, unit, current_user, row)
+    def restore(self, unit, **ids):
+        row = get_row(self.register, unit, ids[self.param], deleted=True)
+        errors = actions.restore_row(self.register, unit, current_user, row)
         if errors:
             flash(errors["__all__"], "error")
-            return redirect(url_for(f"{register.slug}.index", unit_code=unit.code, deleted=1))
-        return saved(unit, row, _("%(what)s restored.", what=register.describe(row, True)))
+            return redirect(url_for(f"{self.register.name}.index", unit_code=unit.code, deleted=1))
+        return self.saved(unit, row, _("%(what)s restored.", what=self.register.describe(row, True)))
 
-    one = f"/<int:{param}>"
-    blueprint.add_url_rule("/", "index", index, methods=["GET"])
-    blueprint.add_url_rule("/export.xlsx", "export", export, methods=["GET"])
-    if register.can_create:
-        blueprint.add_url_rule("/new", "new", new, methods=["GET"])
-        blueprint.add_url_rule("/", "create", create, methods=["POST"])
-    blueprint.add_url_rule(one, "show", show, methods=["GET"])
-    blueprint.add_url_rule(one + "/edit", "edit", edit, methods=["GET"])
-    blueprint.add_url_rule(one, "update", update, methods=["POST"])
-    blueprint.add_url_rule(one + "/delete", "delete", delete, methods=["POST"])
-    blueprint.add_url_rule(one + "/restore", "restore", restore, methods=["POST"])
-    return blueprint
+
+def _history(register: Register, unit, row, labels: dict, describe) -> list:
+    """The row's changes, newest first: (event, [(field label, before, after)])."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.unit_id == unit.id,
+            AuditEvent.object_type == register.model.__tablename__,
+            AuditEvent.object_id == str(row.id),
+            AuditEvent.action != READ,
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    history = []
+    for event in events:
+        before = json.loads(event.before) if event.before else {}
+        after = json.loads(event.after) if event.after else {}
+        changes = [
+            (
+                labels[k],
+                describe(k, before.get(k), history=True) if k in before else None,
+                describe(k, after.get(k), history=True) if k in after else None,
+            )
+            for k in labels
+            if k in before or k in after
+        ]
+        history.append((event, changes))
+    return history
 
 
 def _attach(form, errors: dict) -> None:

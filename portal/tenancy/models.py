@@ -28,10 +28,6 @@ class AdminUnit(db.Model):
 
     parent: Mapped["AdminUnit | None"] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
 
-    @property
-    def is_commune(self) -> bool:
-        return self.level == "commune"
-
     def contains(self, other: "AdminUnit") -> bool:
         return other.path.startswith(self.path)
 

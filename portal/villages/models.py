@@ -3,11 +3,11 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, String, Text
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, unique_live
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, text_column, unique_live
 
 VILLAGE_KINDS = {
     "village": _l("Village (thôn)"),
@@ -59,7 +59,7 @@ class HouseholdCommitment(RegisterRow, db.Model):
     signed_on: Mapped[date | None] = mapped_column(Date)
     signer_name: Mapped[str] = mapped_column(String(120), default="")
     refused: Mapped[bool] = mapped_column(default=False)
-    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    refusal_reason: Mapped[str] = text_column(1000, default="")
 
     household: Mapped[Household] = same_commune_row("HouseholdCommitment", "household_id", "Household")
 

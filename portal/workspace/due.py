@@ -13,6 +13,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
+from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
 from portal.persons.legal_terms import (
     ENDING_SOON_DAYS,
@@ -23,7 +24,6 @@ from portal.persons.legal_terms import (
 )
 from portal.persons.models import Person, StatusEpisode
 from portal.registers.access import live_rows
-from portal.testing.models import DrugTest, MissedCase, SuspicionLead
 
 DUE_KINDS = {
     "period_ending": _l("Period ending"),

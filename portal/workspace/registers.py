@@ -28,11 +28,11 @@ ORDER = (
 
 def load_registers() -> None:
     """Import every domain's declarations (each module declares its registers once)."""
+    from portal.drug_tests import registers as _testing  # noqa: F401
     from portal.hotspots import registers as _hotspots  # noqa: F401
     from portal.incidents import registers as _incidents  # noqa: F401
     from portal.persons import registers as _persons  # noqa: F401
     from portal.prevention import registers as _prevention  # noqa: F401
-    from portal.testing import registers as _testing  # noqa: F401
     from portal.villages import registers as _villages  # noqa: F401
 
     assert set(REGISTERS) == set(ORDER), "list every register in portal/workspace/registers.py ORDER"

@@ -12,11 +12,11 @@ from portal import clock
 from portal.criteria.metrics import METRICS, failing_rows, measure
 from portal.criteria.models import CommuneResult, CriteriaVersion, Criterion, MonthlySnapshot
 from portal.criteria.results import evaluate, snapshot_month, version_in_force
+from portal.drug_tests.models import DrugTest, SuspicionLead
 from portal.extensions import db
 from portal.hotspots.models import Hotspot
 from portal.persons.models import Person, StatusEpisode
 from portal.tenancy.guard import system_scope
-from portal.testing.models import DrugTest, SuspicionLead
 from portal.villages.models import Household, HouseholdCommitment, Village
 from tests.isolation.route_inventory import REGISTERS as BODIES
 from tests.isolation.route_inventory import UPDATE_BODIES, publish_body

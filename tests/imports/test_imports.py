@@ -18,13 +18,13 @@ from sqlalchemy import select
 from portal import clock
 from portal.audit.models import AuditEvent
 from portal.criteria.models import CommuneResult, Criterion
+from portal.drug_tests.models import DrugTest, MissedCase
 from portal.extensions import db
 from portal.imports import jobs
 from portal.imports.models import ImportJob
 from portal.imports.write import CHUNK
 from portal.persons.models import Person
 from portal.tenancy.guard import system_scope
-from portal.testing.models import DrugTest, MissedCase
 from portal.villages.models import Household, HouseholdCommitment, Village
 from tests.imports.conftest import (
     HOUSEHOLD_HEADERS,

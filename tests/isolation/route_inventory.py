@@ -176,11 +176,16 @@ UPDATE_BODIES = {
 }
 
 
+# A register's endpoints are named after its blueprint, which is its URL segment unless that would mislead.
+BLUEPRINTS = {"tests": "drug_tests", "models": "prevention_models"}
+
+
 def _register_routes() -> dict:
     routes = {}
-    for slug, (param, body) in REGISTERS.items():
+    for url_segment, (param, body) in REGISTERS.items():
+        slug = BLUEPRINTS.get(url_segment, url_segment)
         row = {param: "row"}
-        update = UPDATE_BODIES.get(slug, body)
+        update = UPDATE_BODIES.get(url_segment, body)
         routes.update(
             {
                 f"{slug}.index": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),

@@ -10,12 +10,12 @@ import pytest
 from flask import Flask
 
 from portal import clock
+from portal.drug_tests.models import DrugTest, SuspicionLead
 from portal.extensions import db
 from portal.persons.models import Person
 from portal.prevention.models import PreventionModel
 from portal.tenancy import guard as guard_module
 from portal.tenancy.guard import clear_reach, system_scope
-from portal.testing.models import DrugTest, SuspicionLead
 from portal.villages.models import Household, Village
 from tests.conftest import client_with_session, empty_database
 from tests.isolation.route_inventory import MANAGED_ACCOUNTS, REACH, UNIT_ROUTES

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from portal import clock
+from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
 from portal.persons.models import Person, StatusEpisode
 from portal.tenancy.guard import system_scope
-from portal.testing.models import DrugTest, MissedCase, SuspicionLead
 from portal.villages.models import HouseholdCommitment, Village
 
 pytestmark = pytest.mark.clock  # decides on days: CI runs it again either side of Vietnam's midnight

@@ -1,12 +1,12 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, String, Text
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.persons.models import Person
-from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, unique_live
+from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, text_column, unique_live
 
 # Decree 105/2021 Art. 38(1): the grounds for suspecting illegal drug use.
 GROUNDS = {
@@ -40,7 +40,7 @@ class SuspicionLead(RegisterRow, db.Model):
     ground: Mapped[str] = mapped_column(String(2))
     source: Mapped[str] = mapped_column(String(200), default="")
     listed_on: Mapped[date] = mapped_column(Date)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
     person: Mapped[Person] = same_commune_row("SuspicionLead", "person_id", "Person")
     # the live tests that answer this suspicion, newest first (loaded for a whole page in one query)
@@ -71,7 +71,7 @@ class DrugTest(RegisterRow, db.Model):
     result: Mapped[str] = mapped_column(String(10))
     substances: Mapped[str] = mapped_column(String(200), default="")
     testing_body: Mapped[str] = mapped_column(String(200), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
     person: Mapped[Person] = same_commune_row("DrugTest", "person_id", "Person")
 
@@ -92,6 +92,6 @@ class MissedCase(RegisterRow, db.Model):
     test_id: Mapped[int] = mapped_column(index=True)
     detected_on: Mapped[date] = mapped_column(Date)
     resolved_on: Mapped[date | None] = mapped_column(Date)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = text_column(2000, default="")
 
     person: Mapped[Person] = same_commune_row("MissedCase", "person_id", "Person")

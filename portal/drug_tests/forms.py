@@ -1,12 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
+from portal.drug_tests.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
 from portal.registers.fields import RowSelectField
-from portal.registers.forms import RegisterForm, VnDateField, not_in_future
-from portal.testing.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS
-
-AT_MOST = _l("At most %(max)d characters.")
+from portal.registers.forms import RegisterForm, VnDateField, at_most, not_in_future
 
 
 def _choices(mapping):
@@ -20,11 +18,11 @@ class SuspicionLeadForm(RegisterForm):
     )
     source = StringField(
         _l("Source"),
-        validators=[Optional(), Length(max=200, message=AT_MOST)],
+        validators=[Optional(), at_most(SuspicionLead.source)],
         description=_l("Who reported it, or the document it comes from."),
     )
     listed_on = VnDateField(_l("Listed on"), validators=[DataRequired(message=_l("Enter the date.")), not_in_future])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(SuspicionLead.notes)])
 
 
 class DrugTestForm(RegisterForm):
@@ -34,11 +32,11 @@ class DrugTestForm(RegisterForm):
     reason = SelectField(_l("Why tested"), choices=_choices(TEST_REASONS), description=_l("Law 73/2021, Article 22(1)"))
     sample = SelectField(_l("Sample"), choices=_choices(SAMPLES))
     result = SelectField(_l("Result"), choices=_choices(RESULTS))
-    substances = StringField(_l("Substances found"), validators=[Optional(), Length(max=200, message=AT_MOST)])
-    testing_body = StringField(_l("Tested by"), validators=[Optional(), Length(max=200, message=AT_MOST)])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+    substances = StringField(_l("Substances found"), validators=[Optional(), at_most(DrugTest.substances)])
+    testing_body = StringField(_l("Tested by"), validators=[Optional(), at_most(DrugTest.testing_body)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(DrugTest.notes)])
 
 
 class MissedCaseForm(RegisterForm):
     resolved_on = VnDateField(_l("Put on the register on"), validators=[Optional(), not_in_future])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000, message=AT_MOST)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(MissedCase.notes)])

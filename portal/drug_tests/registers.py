@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
 from portal import clock
+from portal.drug_tests.forms import DrugTestForm, MissedCaseForm, SuspicionLeadForm
+from portal.drug_tests.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
 from portal.persons.legal_terms import KINDS, TEST_DUE_DAYS
 from portal.persons.models import StatusEpisode
@@ -16,8 +18,6 @@ from portal.registers.display import link
 from portal.registers.registry import declare
 from portal.registers.spec import Column, Filter, Register, choice_filter
 from portal.shell.i18n import format_day
-from portal.testing.forms import DrugTestForm, MissedCaseForm, SuspicionLeadForm
-from portal.testing.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
 
 ON_REGISTER = sorted(k for k, rule in KINDS.items() if rule.on_register)
 
@@ -143,6 +143,7 @@ def _test_cell(row, key, personal, unit):
 drug_tests = declare(
     Register(
         slug="tests",
+        name="drug_tests",
         model=DrugTest,
         form=DrugTestForm,
         title=_l("Drug tests"),
@@ -186,7 +187,8 @@ def _missed_cell(row, key, personal, unit):
     if key == "person":
         return person_link(row, personal, unit)
     if key == "test":
-        return link(url_for("tests.show", unit_code=unit.code, drug_test_id=row.test_id), format_day(row.detected_on))
+        href = url_for("drug_tests.show", unit_code=unit.code, drug_test_id=row.test_id)
+        return link(href, format_day(row.detected_on))
     if key == "state":
         return str(
             _l("Put on the register on %(day)s", day=format_day(row.resolved_on))
