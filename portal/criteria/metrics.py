@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, false, func, not_, or_, select
+from sqlalchemy import and_, case, exists, false, func, not_, select
 
 from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
@@ -40,11 +40,7 @@ class Measure:
 
 
 def _running(day):
-    return and_(
-        StatusEpisode.started_on <= day,
-        or_(StatusEpisode.ended_on.is_(None), StatusEpisode.ended_on > day),
-        StatusEpisode.deleted_at.is_(None),
-    )
+    return and_(StatusEpisode.running_on(day), StatusEpisode.deleted_at.is_(None))
 
 
 def _person_has(kinds, day):

@@ -1,16 +1,17 @@
 """The registers of suspicion leads, drug tests and missed cases."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 
 from portal import clock
+from portal.drug_tests.due import test_due_on, tested
 from portal.drug_tests.forms import DrugTestForm, MissedCaseForm, SuspicionLeadForm
 from portal.drug_tests.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
-from portal.persons.legal_terms import KINDS, TEST_DUE_DAYS
+from portal.persons.legal_terms import KINDS
 from portal.persons.models import StatusEpisode
 from portal.persons.registers import person_link, person_name
 from portal.registers.access import live_rows
@@ -31,18 +32,9 @@ def on_register(commune, person_id: int, day: date) -> bool:
                 StatusEpisode.person_id == person_id,
                 StatusEpisode.deleted_at.is_(None),
                 StatusEpisode.kind.in_(ON_REGISTER),
-                StatusEpisode.started_on <= day,
-                or_(StatusEpisode.ended_on.is_(None), StatusEpisode.ended_on > day),
+                StatusEpisode.running_on(day),
             )
         )
-    )
-
-
-def _tested(lead_id_column):
-    return exists().where(
-        DrugTest.commune_id == SuspicionLead.commune_id,
-        DrugTest.lead_id == lead_id_column,
-        DrugTest.deleted_at.is_(None),
     )
 
 
@@ -58,7 +50,7 @@ def _lead_cell(row, key, personal, unit):
             if not personal:  # a result is health data
                 return str(_l("Tested on %(day)s", day=format_day(test.tested_on)))
             return str(_l("Tested on %(day)s: %(result)s", day=format_day(test.tested_on), result=RESULTS[test.result]))
-        due = row.listed_on + timedelta(days=TEST_DUE_DAYS)
+        due = test_due_on(row)
         return str(
             _l("Not tested: overdue since %(day)s", day=format_day(due))
             if due <= clock.today()
@@ -89,7 +81,7 @@ suspicion_leads = declare(
                 _l("Test"),
                 lambda commune: [("no", str(_l("Not tested"))), ("yes", str(_l("Tested")))],
                 lambda stmt, value, commune, today: stmt.where(
-                    _tested(SuspicionLead.id) if value == "yes" else ~_tested(SuspicionLead.id)
+                    tested(SuspicionLead.id) if value == "yes" else ~tested(SuspicionLead.id)
                 ),
             ),
             choice_filter("ground", _l("Ground"), SuspicionLead.ground, GROUNDS),

@@ -3,7 +3,8 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Index, String, text
+from sqlalchemy import Date, Index, String, and_, or_, text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -57,7 +58,7 @@ class Person(RegisterRow, db.Model):
 
     def open_episodes(self, day: date) -> list["StatusEpisode"]:
         """The person's situation on a day, derived from the episodes (never stored twice)."""
-        return [e for e in self.episodes if e.open_on(day)]
+        return [e for e in self.episodes if e.running_on(day)]
 
 
 class StatusEpisode(RegisterRow, db.Model):
@@ -82,8 +83,14 @@ class StatusEpisode(RegisterRow, db.Model):
 
     person: Mapped[Person] = same_commune_row("StatusEpisode", "person_id", "Person")
 
-    def open_on(self, day: date) -> bool:
+    @hybrid_method
+    def running_on(self, day: date) -> bool:
+        """The one rule of a running episode: started on or before the day, not ended by it."""
         return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
+
+    @running_on.expression
+    def running_on(cls, day):  # noqa: N805 - the same rule, as SQL
+        return and_(cls.started_on <= day, or_(cls.ended_on.is_(None), cls.ended_on > day))
 
 
 class ReintegrationSupport(RegisterRow, db.Model):

@@ -1,23 +1,21 @@
 """The registers of persons, status episodes and reintegration support."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_
+from sqlalchemy import exists
 
 from portal import clock
 from portal.extensions import db
 from portal.persons.cccd import cccd_problems, normalise
+from portal.persons.due import ending_horizon, person_due
 from portal.persons.forms import SUPPORT_KINDS, PersonForm, ReintegrationSupportForm, StatusEpisodeForm
 from portal.persons.legal_terms import (
     END_REASONS,
-    ENDING_SOON_DAYS,
     KIND_LABELS,
     KINDS,
     POST_REHAB_AFTER,
-    TREATED_OR_IN_CUSTODY,
-    TREATMENT_DUE_DAYS,
     allowed_terms,
     conflicts,
     legal_end,
@@ -83,8 +81,7 @@ def _open_kind(stmt, value, commune, today):
             StatusEpisode.person_id == Person.id,
             StatusEpisode.deleted_at.is_(None),
             StatusEpisode.kind == value,
-            StatusEpisode.started_on <= today,
-            or_(StatusEpisode.ended_on.is_(None), StatusEpisode.ended_on > today),
+            StatusEpisode.running_on(today),
         )
     )
 
@@ -104,7 +101,7 @@ def _person_detail(commune, row, personal):
     return {
         "timeline": sorted(row.episodes, key=lambda e: (e.started_on, e.id)),
         "open_now": row.open_episodes(today),
-        "next_due": next_due(row, today),
+        "next_due": person_due(row, today),
         "supports": db.session.scalars(
             live_rows(ReintegrationSupport, commune)
             .where(ReintegrationSupport.person_id == row.id)
@@ -122,26 +119,6 @@ def _person_detail(commune, row, personal):
         "end_reasons": END_REASONS,
         "support_kinds": SUPPORT_KINDS,
     }
-
-
-def next_due(person: Person, today: date) -> list[tuple[str, date, bool]]:
-    """What the law asks next for this person: (what, by when, overdue)."""
-    items = []
-    for episode in person.open_episodes(today):
-        if episode.legal_end_on:
-            items.append(
-                (
-                    str(_l("End of “%(kind)s”: issue the closing decision", kind=KIND_LABELS[episode.kind])),
-                    episode.legal_end_on,
-                    episode.legal_end_on <= today,
-                )
-            )
-    open_kinds = {e.kind for e in person.open_episodes(today)}
-    if "addict" in open_kinds and not open_kinds & TREATED_OR_IN_CUSTODY:
-        addict = next(e for e in person.open_episodes(today) if e.kind == "addict")
-        due = addict.started_on + timedelta(days=TREATMENT_DUE_DAYS)
-        items.append((str(_l("Register for rehab or methadone treatment")), due, due <= today))
-    return sorted(items, key=lambda i: i[1])
 
 
 persons = declare(
@@ -254,7 +231,7 @@ def episode_state(episode: StatusEpisode, today: date) -> str:
         return "upcoming"
     if episode.legal_end_on and episode.legal_end_on <= today:
         return "overdue"
-    if episode.legal_end_on and episode.legal_end_on <= today + timedelta(days=ENDING_SOON_DAYS):
+    if episode.legal_end_on and episode.legal_end_on <= ending_horizon(today):
         return "ending_soon"
     return "open"
 
@@ -269,7 +246,7 @@ EPISODE_STATES = {
 
 
 def _episode_state_filter(stmt, value, commune, today):
-    running = or_(StatusEpisode.ended_on.is_(None), StatusEpisode.ended_on > today)
+    running = StatusEpisode.running_on(today)
     if value == "ended":
         return stmt.where(StatusEpisode.ended_on <= today)
     if value == "overdue":
@@ -278,10 +255,10 @@ def _episode_state_filter(stmt, value, commune, today):
         return stmt.where(
             running,
             StatusEpisode.legal_end_on > today,
-            StatusEpisode.legal_end_on <= today + timedelta(days=ENDING_SOON_DAYS),
+            StatusEpisode.legal_end_on <= ending_horizon(today),
         )
     if value == "open":
-        return stmt.where(running, StatusEpisode.started_on <= today)
+        return stmt.where(running)
     return stmt
 
 
