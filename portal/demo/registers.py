@@ -96,247 +96,269 @@ def fill_commune(commune, seed: int, today: date | None = None) -> dict[str, int
     today = today or clock.today()
     if db.session.scalar(select(Person.id).where(Person.commune_id == commune.id, Person.is_demo).limit(1)):
         return {}
-    rng = random.Random(f"{seed}-registers-{commune.code}")
-    villages = db.session.scalars(
-        select(Village).where(Village.commune_id == commune.id, Village.deleted_at.is_(None)).order_by(Village.id)
-    ).all()
-    counts: dict[str, int] = {}
+    return CommuneDemo(commune, random.Random(f"{seed}-registers-{commune.code}"), today).fill()
 
-    def count(slug):
-        counts[slug] = counts.get(slug, 0) + 1
 
-    this_year, last_year = str(today.year), str(today.year - 1)
-    households = []
-    for v_index, village in enumerate(villages, start=1):
-        _save(
-            "village-head-commitments",
-            commune,
-            {
-                "village_id": village.id,
-                "campaign": this_year,
-                "signed_on": min(date(today.year, 1, 15), today),
-                "head_name": village.head_name or _name(rng, "male"),
-                "conference": f"Hội nghị xã tháng 01/{this_year}",
-            },
-        )
-        count("village-head-commitments")
-        for n in range(1, rng.randint(12, 30)):
-            sex = "male" if rng.random() < 0.8 else "female"
-            household = _save(
-                "households",
-                commune,
+class CommuneDemo:
+    """One commune's demo registers, made in a fixed order from one seeded random source (the same seed
+    gives the same commune), each kind of record by its own method."""
+
+    def __init__(self, commune, rng: random.Random, today: date):
+        self.commune, self.rng, self.today = commune, rng, today
+        self.villages = db.session.scalars(
+            select(Village).where(Village.commune_id == commune.id, Village.deleted_at.is_(None)).order_by(Village.id)
+        ).all()
+        self.households = []
+        self.counts: dict[str, int] = {}
+
+    def fill(self) -> dict[str, int]:
+        self.village_heads_and_households()
+        self.household_commitments()
+        self.managed_users()
+        self.addicts_in_treatment()
+        self.post_rehab()
+        self.untreated_addict_and_released_offender()
+        self.suspects()
+        self.hotspots()
+        self.prevention_models()
+        self.incident()
+        for model, slug in ((StatusEpisode, "episodes"), (MissedCase, "missed-cases")):
+            self.counts[slug] = db.session.scalar(
+                select(func.count(model.id)).where(model.commune_id == self.commune.id)
+            )
+        return self.counts
+
+    def add(self, slug: str, data: dict):
+        self.counts[slug] = self.counts.get(slug, 0) + 1
+        return _save(slug, self.commune, data)
+
+    def ago(self, days: int) -> date:
+        return self.today - timedelta(days=days)
+
+    def village_heads_and_households(self) -> None:
+        rng, today, this_year = self.rng, self.today, str(self.today.year)
+        for v_index, village in enumerate(self.villages, start=1):
+            self.add(
+                "village-head-commitments",
                 {
-                    "code": f"{commune.code}-{v_index:02d}-{n:03d}",
-                    "representative_name": _name(rng, sex),
                     "village_id": village.id,
-                    "address": f"{village.name}",
-                    "members": rng.randint(1, 7),
+                    "campaign": this_year,
+                    "signed_on": min(date(today.year, 1, 15), today),
+                    "head_name": village.head_name or _name(rng, "male"),
+                    "conference": f"Hội nghị xã tháng 01/{this_year}",
                 },
             )
-            households.append(household)
-            count("households")
-    for household in households:
-        for campaign in (last_year, this_year):
-            roll = rng.random()
-            if campaign == this_year and roll < 0.06:
-                continue  # not signed yet this year
-            refused = roll > 0.98
-            _save(
-                "household-commitments",
-                commune,
-                {
-                    "household_code": household.code,
-                    "campaign": campaign,
-                    "signed_on": None
-                    if refused
-                    else min(today, date(int(campaign), rng.randint(1, 3), rng.randint(1, 28))),
-                    "signer_name": "",
-                    "refused": refused,
-                    "refusal_reason": "Chủ hộ đi làm ăn xa, chưa liên hệ được" if refused else "",
-                },
-            )
-            count("household-commitments")
+            for n in range(1, rng.randint(12, 30)):
+                sex = "male" if rng.random() < 0.8 else "female"
+                household = self.add(
+                    "households",
+                    {
+                        "code": f"{self.commune.code}-{v_index:02d}-{n:03d}",
+                        "representative_name": _name(rng, sex),
+                        "village_id": village.id,
+                        "address": f"{village.name}",
+                        "members": rng.randint(1, 7),
+                    },
+                )
+                self.households.append(household)
 
-    def new_person(sex="male"):
+    def household_commitments(self) -> None:
+        rng, today = self.rng, self.today
+        this_year, last_year = str(today.year), str(today.year - 1)
+        for household in self.households:
+            for campaign in (last_year, this_year):
+                roll = rng.random()
+                if campaign == this_year and roll < 0.06:
+                    continue  # not signed yet this year
+                refused = roll > 0.98
+                signed_on = None if refused else min(today, date(int(campaign), rng.randint(1, 3), rng.randint(1, 28)))
+                self.add(
+                    "household-commitments",
+                    {
+                        "household_code": household.code,
+                        "campaign": campaign,
+                        "signed_on": signed_on,
+                        "signer_name": "",
+                        "refused": refused,
+                        "refusal_reason": "Chủ hộ đi làm ăn xa, chưa liên hệ được" if refused else "",
+                    },
+                )
+
+    def new_person(self, sex="male"):
+        rng = self.rng
         born = date(rng.randint(1972, 2004), rng.randint(1, 12), rng.randint(1, 28))
-        household = rng.choice(households) if households else None
-        person = _save(
+        household = rng.choice(self.households) if self.households else None
+        full_name = _name(rng, sex)  # drawn before the CCCD's province: the seed's order makes the same commune
+        province = "038" if rng.random() < 0.9 else rng.choice(("001", "040", "079"))
+        return self.add(
             "persons",
-            commune,
             {
-                "full_name": _name(rng, sex),
+                "full_name": full_name,
                 "born_on": born,
                 "sex": sex,
-                "cccd": sample_cccd(
-                    born,
-                    sex,
-                    "038" if rng.random() < 0.9 else rng.choice(("001", "040", "079")),
-                    rng.randint(0, 999_999),
-                ),
-                "village_id": household.village_id if household else villages[0].id,
+                "cccd": sample_cccd(born, sex, province, rng.randint(0, 999_999)),
+                "village_id": household.village_id if household else self.villages[0].id,
                 "household_code": household.code if household else "",
                 "address": "",
                 "notes": "",
             },
         )
-        count("persons")
-        return person
 
-    ago = lambda days: today - timedelta(days=days)  # noqa: E731
-    for _ in range(rng.randint(2, 4)):  # users under management, one ending within the month
-        person = new_person()
-        _episode(commune, person, "user_managed", ago(rng.choice((120, 200, 345, 360))))
-        _save(
+    def test(self, person, tested_on: date, reason: str, *, lead=None, positive=False, body="Công an xã"):
+        self.add(
             "tests",
-            commune,
             {
                 "person_id": person.id,
-                "lead_id": None,
-                "tested_on": ago(30),
-                "reason": "under_management",
+                "lead_id": lead.id if lead else None,
+                "tested_on": tested_on,
+                "reason": reason,
                 "sample": "urine",
-                "result": "negative",
-                "substances": "",
-                "testing_body": "Công an xã",
+                "result": "positive" if positive else "negative",
+                "substances": "Methamphetamine" if positive else "",
+                "testing_body": body,
                 "notes": "",
             },
         )
-        count("tests")
-    for _ in range(rng.randint(2, 4)):  # addicts in voluntary rehab at home
-        person = new_person()
-        start = ago(rng.randint(60, 240))
-        _episode(commune, person, "addict", start)
-        _episode(commune, person, "rehab_home", start + timedelta(days=4), term_months=rng.choice((6, 9, 12)))
-    for _ in range(rng.randint(1, 3)):  # on methadone
-        person = new_person()
-        start = ago(rng.randint(300, 900))
-        _episode(commune, person, "addict", start)
-        _episode(commune, person, "methadone", start + timedelta(days=5))
-    for _ in range(rng.randint(1, 2)):  # finished voluntary rehab, now in post-rehab management
-        person = new_person()
-        start = ago(rng.randint(420, 600))
-        _episode(commune, person, "addict", start, ended_on=start + timedelta(days=190), end_reason="term_completed")
-        _episode(
-            commune,
-            person,
-            "rehab_home",
-            start + timedelta(days=3),
-            term_months=6,
-            ended_on=start + timedelta(days=190),
-            end_reason="term_completed",
-        )
-        _episode(commune, person, "post_rehab", start + timedelta(days=190), post_rehab_after="voluntary")
-        _save(
-            "supports",
-            commune,
-            {
-                "person_id": person.id,
-                "given_on": start + timedelta(days=220),
-                "kind": rng.choice(("vocational_training", "job", "loan")),
-                "provider": "Hội Nông dân xã",
-                "notes": "",
-            },
-        )
-        count("supports")
-    if rng.random() < 0.7:  # an addict with no treatment yet: on the due list
-        person = new_person()
-        _episode(commune, person, "addict", ago(rng.randint(2, 20)))
-    if rng.random() < 0.5:  # a released offender
-        person = new_person()
-        release = ago(rng.randint(100, 700))
-        _episode(commune, person, "prison", release - timedelta(days=3 * 365), ended_on=release, end_reason="released")
-        _episode(commune, person, "released_offender", release)
-    for index in range(rng.randint(2, 4)):  # suspects: some tested, one positive and on no register
-        person = new_person("male" if rng.random() < 0.85 else "female")
-        listed = ago(rng.randint(3, 40))
-        lead = _save(
-            "suspects",
-            commune,
-            {
-                "person_id": person.id,
-                "ground": rng.choice(("a", "c", "d", "e")),
-                "source": "Tin báo của Tổ an ninh trật tự cơ sở",
-                "listed_on": listed,
-                "notes": "",
-            },
-        )
-        count("suspects")
-        if index == 0 or listed < ago(10):
-            _save(
-                "tests",
+
+    def managed_users(self) -> None:
+        """Users under management, one ending within the month."""
+        for _ in range(self.rng.randint(2, 4)):
+            person = self.new_person()
+            _episode(self.commune, person, "user_managed", self.ago(self.rng.choice((120, 200, 345, 360))))
+            self.test(person, self.ago(30), "under_management")
+
+    def addicts_in_treatment(self) -> None:
+        rng, commune = self.rng, self.commune
+        for _ in range(rng.randint(2, 4)):  # addicts in voluntary rehab at home
+            person = self.new_person()
+            start = self.ago(rng.randint(60, 240))
+            _episode(commune, person, "addict", start)
+            _episode(commune, person, "rehab_home", start + timedelta(days=4), term_months=rng.choice((6, 9, 12)))
+        for _ in range(rng.randint(1, 3)):  # on methadone
+            person = self.new_person()
+            start = self.ago(rng.randint(300, 900))
+            _episode(commune, person, "addict", start)
+            _episode(commune, person, "methadone", start + timedelta(days=5))
+
+    def post_rehab(self) -> None:
+        """Finished voluntary rehab, now in post-rehab management, with the support they were given."""
+        rng, commune = self.rng, self.commune
+        for _ in range(rng.randint(1, 2)):
+            person = self.new_person()
+            start = self.ago(rng.randint(420, 600))
+            ended = start + timedelta(days=190)
+            _episode(commune, person, "addict", start, ended_on=ended, end_reason="term_completed")
+            _episode(
                 commune,
+                person,
+                "rehab_home",
+                start + timedelta(days=3),
+                term_months=6,
+                ended_on=ended,
+                end_reason="term_completed",
+            )
+            _episode(commune, person, "post_rehab", ended, post_rehab_after="voluntary")
+            self.add(
+                "supports",
                 {
                     "person_id": person.id,
-                    "lead_id": lead.id,
-                    "tested_on": listed + timedelta(days=2),
-                    "reason": "suspected",
-                    "sample": "urine",
-                    "result": "positive" if index == 0 else "negative",
-                    "substances": "Methamphetamine" if index == 0 else "",
-                    "testing_body": "Trạm Y tế xã",
+                    "given_on": start + timedelta(days=220),
+                    "kind": rng.choice(("vocational_training", "job", "loan")),
+                    "provider": "Hội Nông dân xã",
                     "notes": "",
                 },
             )
-            count("tests")
-    for _ in range(rng.randint(0, 2)):
-        found = ago(rng.randint(60, 500))
-        eradicated = rng.random() < 0.6
-        _save(
-            "hotspots",
-            commune,
-            {
-                "place": rng.choice(PLACES),
-                "village_id": rng.choice(villages).id,
-                "kind": rng.choice(("use_point", "use_cluster")),
-                "found_on": found,
-                "status": "eradicated" if eradicated else "watch",
-                "status_since": found + timedelta(days=45),
-                "notes": "",
-            },
-        )
-        count("hotspots")
-    for name in rng.sample(MODELS, rng.randint(1, 2)):
-        model = _save(
-            "models",
-            commune,
-            {
-                "name": name,
-                "village_id": None,
-                "led_by": "Mặt trận Tổ quốc xã",
-                "started_on": ago(400),
-                "status": "active",
-                "notes": "",
-            },
-        )
-        count("models")
-        for month in range(1, 6):
-            _save(
-                "activities",
-                commune,
+
+    def untreated_addict_and_released_offender(self) -> None:
+        rng, commune = self.rng, self.commune
+        if rng.random() < 0.7:  # an addict with no treatment yet: on the due list
+            person = self.new_person()
+            _episode(commune, person, "addict", self.ago(rng.randint(2, 20)))
+        if rng.random() < 0.5:  # a released offender
+            person = self.new_person()
+            release = self.ago(rng.randint(100, 700))
+            _episode(
+                commune, person, "prison", release - timedelta(days=3 * 365), ended_on=release, end_reason="released"
+            )
+            _episode(commune, person, "released_offender", release)
+
+    def suspects(self) -> None:
+        """Suspects: some tested, one positive and on no register."""
+        rng = self.rng
+        for index in range(rng.randint(2, 4)):
+            person = self.new_person("male" if rng.random() < 0.85 else "female")
+            listed = self.ago(rng.randint(3, 40))
+            lead = self.add(
+                "suspects",
                 {
-                    "model_id": model.id,
-                    "held_on": ago(30 * month),
-                    "kind": rng.choice(("meeting", "outreach", "campaign", "sports")),
-                    "participants": rng.randint(15, 120),
+                    "person_id": person.id,
+                    "ground": rng.choice(("a", "c", "d", "e")),
+                    "source": "Tin báo của Tổ an ninh trật tự cơ sở",
+                    "listed_on": listed,
                     "notes": "",
                 },
             )
-            count("activities")
-    if rng.random() < 0.3:
-        _save(
-            "incidents",
-            commune,
-            {
-                "occurred_on": ago(rng.randint(20, 200)),
-                "person_id": None,
-                "village_id": rng.choice(villages).id,
-                "severity": "administrative",
-                "psychosis": False,
-                "summary": "Gây mất trật tự công cộng sau khi sử dụng ma túy",
-                "source_document": "",
-            },
-        )
-        count("incidents")
-    for model, slug in ((StatusEpisode, "episodes"), (MissedCase, "missed-cases")):
-        counts[slug] = db.session.scalar(select(func.count(model.id)).where(model.commune_id == commune.id))
-    return counts
+            if index == 0 or listed < self.ago(10):
+                self.test(
+                    person, listed + timedelta(days=2), "suspected", lead=lead, positive=index == 0, body="Trạm Y tế xã"
+                )
+
+    def hotspots(self) -> None:
+        rng = self.rng
+        for _ in range(rng.randint(0, 2)):
+            found = self.ago(rng.randint(60, 500))
+            eradicated = rng.random() < 0.6
+            self.add(
+                "hotspots",
+                {
+                    "place": rng.choice(PLACES),
+                    "village_id": rng.choice(self.villages).id,
+                    "kind": rng.choice(("use_point", "use_cluster")),
+                    "found_on": found,
+                    "status": "eradicated" if eradicated else "watch",
+                    "status_since": found + timedelta(days=45),
+                    "notes": "",
+                },
+            )
+
+    def prevention_models(self) -> None:
+        rng = self.rng
+        for name in rng.sample(MODELS, rng.randint(1, 2)):
+            model = self.add(
+                "models",
+                {
+                    "name": name,
+                    "village_id": None,
+                    "led_by": "Mặt trận Tổ quốc xã",
+                    "started_on": self.ago(400),
+                    "status": "active",
+                    "notes": "",
+                },
+            )
+            for month in range(1, 6):
+                self.add(
+                    "activities",
+                    {
+                        "model_id": model.id,
+                        "held_on": self.ago(30 * month),
+                        "kind": rng.choice(("meeting", "outreach", "campaign", "sports")),
+                        "participants": rng.randint(15, 120),
+                        "notes": "",
+                    },
+                )
+
+    def incident(self) -> None:
+        rng = self.rng
+        if rng.random() < 0.3:
+            self.add(
+                "incidents",
+                {
+                    "occurred_on": self.ago(rng.randint(20, 200)),
+                    "person_id": None,
+                    "village_id": rng.choice(self.villages).id,
+                    "severity": "administrative",
+                    "psychosis": False,
+                    "summary": "Gây mất trật tự công cộng sau khi sử dụng ma túy",
+                    "source_document": "",
+                },
+            )

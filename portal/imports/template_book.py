@@ -47,6 +47,15 @@ def _build(spec: ImportSpec) -> bytes:
     sheet.title = str(spec.title)[:31]
     lists = book.create_sheet(_("Lists")[:31])
     help_sheet = book.create_sheet(_("How to fill it in")[:31])
+    _fill_data_sheet(sheet, lists, spec)
+    _fill_help_sheet(help_sheet, spec)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill_data_sheet(sheet, lists, spec: ImportSpec) -> None:
+    """The headers, the grey example row, each column's format and, for a choice, its drop-down."""
     sheet.append([str(c.label) for c in spec.columns])
     sheet.append([_example(c.example) for c in spec.columns])
     for cell in sheet[1]:
@@ -57,30 +66,38 @@ def _build(spec: ImportSpec) -> bytes:
     for index, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(14, min(40, len(str(column.label)) + 6))
-        cells = f"{letter}2:{letter}{TEMPLATE_ROWS}"
         if column.kind == DAY:
-            for row in range(2, 3):
-                sheet[f"{letter}{row}"].number_format = DAY_FORMAT
+            sheet[f"{letter}2"].number_format = DAY_FORMAT
         if column.kind in (CCCD, CODE, YEAR):
             sheet[f"{letter}2"].number_format = "@"  # text: a CCCD keeps its leading zero
         choices = column.choice_labels("vi") if column.kind == CHOICE else ([YES_WORD] if column.kind == YESNO else [])
         if choices:
             list_column += 1
-            list_letter = get_column_letter(list_column)
-            for row, label in enumerate(choices, start=1):
-                lists[f"{list_letter}{row}"] = label
-            validation = DataValidation(
-                type="list",
-                formula1=f"'{lists.title}'!${list_letter}$1:${list_letter}${len(choices)}",
-                allow_blank=not column.required,
-                showErrorMessage=True,
-                errorTitle=str(column.label),
-                error=_("Choose a value from the list."),
+            _add_drop_down(
+                sheet, lists, column, choices, get_column_letter(list_column), f"{letter}2:{letter}{TEMPLATE_ROWS}"
             )
-            validation.add(cells)
-            sheet.add_data_validation(validation)
     sheet.freeze_panes = "A2"
     lists.sheet_state = "hidden"
+
+
+def _add_drop_down(sheet, lists, column, choices: list[str], list_letter: str, cells: str) -> None:
+    """The choices written in a column of the hidden lists sheet, and the cells that must pick one."""
+    for row, label in enumerate(choices, start=1):
+        lists[f"{list_letter}{row}"] = label
+    validation = DataValidation(
+        type="list",
+        formula1=f"'{lists.title}'!${list_letter}$1:${list_letter}${len(choices)}",
+        allow_blank=not column.required,
+        showErrorMessage=True,
+        errorTitle=str(column.label),
+        error=_("Choose a value from the list."),
+    )
+    validation.add(cells)
+    sheet.add_data_validation(validation)
+
+
+def _fill_help_sheet(help_sheet, spec: ImportSpec) -> None:
+    """A row per column (required, kind, meaning, valid values, example), then how the import reads the file."""
     help_sheet.append([_("Column"), _("Required"), _("Kind"), _("Meaning"), _("Valid values"), _("Example")])
     for cell in help_sheet[1]:
         cell.font = Font(bold=True)
@@ -113,6 +130,3 @@ def _build(spec: ImportSpec) -> bytes:
     for row in help_sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
