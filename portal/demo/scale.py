@@ -134,72 +134,105 @@ def _fails(rng) -> set[str]:
 def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date) -> set[str]:
     """Every register of one commune at realistic size; returns the criteria it was made to fail."""
     fails = _fails(rng)
-    cid, year = commune.id, today.year
-    campaign = str(year)
-    urban = commune.kind in ("ward", "township")
-    village_ids = []
-    for n in range(rng.randint(5, 11)):
-        name = f"Tổ dân phố {n + 1}" if urban else f"{rng.choice(VILLAGE_WORDS)} {VILLAGE_NAMES[n % 20]}"
-        head = _name(rng, "male")
-        vid = b.add(
-            Village,
-            commune_id=cid,
-            name=name,
-            kind="residential_group" if urban else "village",
-            head_name=head,
-            search_key=_key("villages", name=name, head_name=head),
-            is_demo=True,
-        )
-        village_ids.append(vid)
-        b.add(
-            VillageHeadCommitment,
-            commune_id=cid,
-            village_id=vid,
-            campaign=campaign,
-            signed_on=min(date(year, 1, 15), today),
-            head_name=head,
-            conference=f"Hội nghị xã tháng 01/{campaign}",
-            search_key=fold(f"{name} {head} {campaign}"),
-            is_demo=True,
-        )
-    households = []
-    unsigned = rng.uniform(0.005, 0.03) if "C4" in fails else 0.0
-    for n in range(rng.randint(1100, 3300)):
-        vid = village_ids[n % len(village_ids)]
-        code = f"{commune.code}-{n + 1:05d}"
-        representative = _name(rng, "male" if rng.random() < 0.8 else "female")
-        hid = b.add(
-            Household,
-            commune_id=cid,
-            code=code,
-            representative_name=representative,
-            village_id=vid,
-            address="",
-            members=rng.randint(1, 7),
-            search_key=_key("households", code=code, representative_name=representative, address=""),
-            is_demo=True,
-        )
-        households.append((hid, vid))
-        if rng.random() < unsigned:
-            continue
-        b.add(
-            HouseholdCommitment,
-            commune_id=cid,
-            household_id=hid,
-            campaign=campaign,
-            signed_on=min(today, date(year, rng.randint(1, 3), rng.randint(1, 28))),
-            search_key=fold(f"{code} {campaign}"),
-            is_demo=True,
-        )
+    ScaleCommune(b, commune, rng, today, fails).fill()
+    return fails
 
-    def person(sex="male"):
-        hid, vid = rng.choice(households)
+
+class ScaleCommune:
+    """One commune's rows at the province's scale, made in a fixed order from one seeded random source,
+    each kind of record by its own method. `fails` names the criteria the commune is made to fail."""
+
+    def __init__(self, b: Batches, commune: AdminUnit, rng: random.Random, today: date, fails: set[str]):
+        self.b, self.commune, self.rng, self.today, self.fails = b, commune, rng, today, fails
+        self.cid, self.year, self.campaign = commune.id, today.year, str(today.year)
+        self.village_ids: list[int] = []
+        self.households: list[tuple[int, int]] = []
+
+    def fill(self) -> None:
+        self.villages()
+        self.households_and_commitments()
+        self.managed_users()
+        self.treated_addicts()
+        self.post_rehab()
+        if "C1" in self.fails:  # an addict at home with no treatment yet
+            pid, name = self.person()
+            self.episode(pid, name, "addict", self.ago(self.rng.randint(3, 40)))
+        self.suspects()
+        self.hotspots()
+        self.prevention_models()
+        self.incidents()
+
+    def ago(self, days: int) -> date:
+        return self.today - timedelta(days=days)
+
+    def villages(self) -> None:
+        rng, year, campaign = self.rng, self.year, self.campaign
+        urban = self.commune.kind in ("ward", "township")
+        for n in range(rng.randint(5, 11)):
+            name = f"Tổ dân phố {n + 1}" if urban else f"{rng.choice(VILLAGE_WORDS)} {VILLAGE_NAMES[n % 20]}"
+            head = _name(rng, "male")
+            vid = self.b.add(
+                Village,
+                commune_id=self.cid,
+                name=name,
+                kind="residential_group" if urban else "village",
+                head_name=head,
+                search_key=_key("villages", name=name, head_name=head),
+                is_demo=True,
+            )
+            self.village_ids.append(vid)
+            self.b.add(
+                VillageHeadCommitment,
+                commune_id=self.cid,
+                village_id=vid,
+                campaign=campaign,
+                signed_on=min(date(year, 1, 15), self.today),
+                head_name=head,
+                conference=f"Hội nghị xã tháng 01/{campaign}",
+                search_key=fold(f"{name} {head} {campaign}"),
+                is_demo=True,
+            )
+
+    def households_and_commitments(self) -> None:
+        rng, campaign = self.rng, self.campaign
+        unsigned = rng.uniform(0.005, 0.03) if "C4" in self.fails else 0.0
+        for n in range(rng.randint(1100, 3300)):
+            vid = self.village_ids[n % len(self.village_ids)]
+            code = f"{self.commune.code}-{n + 1:05d}"
+            representative = _name(rng, "male" if rng.random() < 0.8 else "female")
+            hid = self.b.add(
+                Household,
+                commune_id=self.cid,
+                code=code,
+                representative_name=representative,
+                village_id=vid,
+                address="",
+                members=rng.randint(1, 7),
+                search_key=_key("households", code=code, representative_name=representative, address=""),
+                is_demo=True,
+            )
+            self.households.append((hid, vid))
+            if rng.random() < unsigned:
+                continue
+            self.b.add(
+                HouseholdCommitment,
+                commune_id=self.cid,
+                household_id=hid,
+                campaign=campaign,
+                signed_on=min(self.today, date(self.year, rng.randint(1, 3), rng.randint(1, 28))),
+                search_key=fold(f"{code} {campaign}"),
+                is_demo=True,
+            )
+
+    def person(self, sex="male") -> tuple[int, str]:
+        rng = self.rng
+        hid, vid = rng.choice(self.households)
         born = date(rng.randint(1970, 2005), rng.randint(1, 12), rng.randint(1, 28))
         name = _name(rng, sex)
         cccd = sample_cccd(born, sex, "038", rng.randint(0, 999_999))
-        pid = b.add(
+        pid = self.b.add(
             Person,
-            commune_id=cid,
+            commune_id=self.cid,
             full_name=name,
             born_on=born,
             sex=sex,
@@ -211,11 +244,11 @@ def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date
         )
         return pid, name
 
-    def episode(pid, name, kind, start, term_months=None, post_rehab_after=None, ended_on=None, end_reason=None):
-        number = f"{rng.randint(10, 250)}/QĐ-UBND"
-        b.add(
+    def episode(self, pid, name, kind, start, term_months=None, post_rehab_after=None, ended_on=None, end_reason=None):
+        number = f"{self.rng.randint(10, 250)}/QĐ-UBND"
+        self.b.add(
             StatusEpisode,
-            commune_id=cid,
+            commune_id=self.cid,
             person_id=pid,
             kind=kind,
             started_on=start,
@@ -231,12 +264,12 @@ def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date
             is_demo=True,
         )
 
-    def test(pid, name, day, reason, result="negative", lead_id=None):
+    def test(self, pid, name, day, reason, result="negative", lead_id=None):
         body = "Trạm Y tế xã" if reason == "suspected" else "Công an xã"
         substances = "Methamphetamine" if result == "positive" else ""
-        b.add(
+        self.b.add(
             DrugTest,
-            commune_id=cid,
+            commune_id=self.cid,
             person_id=pid,
             lead_id=lead_id,
             tested_on=day,
@@ -249,61 +282,72 @@ def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date
             is_demo=True,
         )
 
-    ago = lambda days: today - timedelta(days=days)  # noqa: E731
-    for _ in range(rng.randint(8, 16)):  # users under management, tested about monthly
-        pid, name = person()
-        start = ago(rng.randint(30, 330))
-        episode(pid, name, "user_managed", start)
-        for k in range(rng.randint(5, 10)):
-            day = start + timedelta(days=30 * (k + 1))
-            if day <= today:
-                test(pid, name, day, "under_management")
-    for _ in range(rng.randint(3, 9)):  # addicts in treatment at home or on methadone, tested too
-        pid, name = person()
-        start = ago(rng.randint(60, 700))
-        episode(pid, name, "addict", start)
-        if rng.random() < 0.6:
-            episode(pid, name, "rehab_home", start + timedelta(days=4), term_months=rng.choice((6, 9, 12, 24)))
-        else:
-            episode(pid, name, "methadone", start + timedelta(days=5))
-        for k in range(rng.randint(2, 5)):
-            test(pid, name, min(today, start + timedelta(days=45 * (k + 1))), "in_treatment")
-    for _ in range(rng.randint(2, 5)):  # finished rehab, now in post-rehab management
-        pid, name = person()
-        start = ago(rng.randint(420, 800))
-        end = start + timedelta(days=190)
-        episode(pid, name, "addict", start, ended_on=end, end_reason="term_completed")
-        episode(pid, name, "post_rehab", end, post_rehab_after="voluntary")
-        for k in range(rng.randint(2, 5)):
-            test(pid, name, min(today, end + timedelta(days=60 * (k + 1))), "in_treatment")
-    if "C1" in fails:  # an addict at home with no treatment yet
-        pid, name = person()
-        episode(pid, name, "addict", ago(rng.randint(3, 40)))
-    for index in range(rng.randint(3, 8)):  # suspects: listed and tested, unless the commune fails C2
-        pid, name = person("male" if rng.random() < 0.85 else "female")
-        listed = ago(rng.randint(15, 300))
-        ground = rng.choice(("a", "c", "d", "e"))
-        lead = b.add(
-            SuspicionLead,
-            commune_id=cid,
-            person_id=pid,
-            ground=ground,
-            source="Tin báo của Tổ an ninh trật tự cơ sở",
-            listed_on=listed,
-            search_key=fold(f"{name} Tin báo của Tổ an ninh trật tự cơ sở"),
-            is_demo=True,
-        )
-        if "C2" in fails and index == 0:
-            continue
-        test(pid, name, listed + timedelta(days=2), "suspected", lead_id=lead)
+    def managed_users(self) -> None:
+        """Users under management, tested about monthly."""
+        rng = self.rng
+        for _ in range(rng.randint(8, 16)):
+            pid, name = self.person()
+            start = self.ago(rng.randint(30, 330))
+            self.episode(pid, name, "user_managed", start)
+            for k in range(rng.randint(5, 10)):
+                day = start + timedelta(days=30 * (k + 1))
+                if day <= self.today:
+                    self.test(pid, name, day, "under_management")
 
-    def hotspot(kind, found, status, since):
-        place = rng.choice(PLACES)
-        b.add(
+    def treated_addicts(self) -> None:
+        """Addicts in treatment at home or on methadone, tested too."""
+        rng = self.rng
+        for _ in range(rng.randint(3, 9)):
+            pid, name = self.person()
+            start = self.ago(rng.randint(60, 700))
+            self.episode(pid, name, "addict", start)
+            if rng.random() < 0.6:
+                self.episode(pid, name, "rehab_home", start + timedelta(days=4), term_months=rng.choice((6, 9, 12, 24)))
+            else:
+                self.episode(pid, name, "methadone", start + timedelta(days=5))
+            for k in range(rng.randint(2, 5)):
+                self.test(pid, name, min(self.today, start + timedelta(days=45 * (k + 1))), "in_treatment")
+
+    def post_rehab(self) -> None:
+        """Finished rehab, now in post-rehab management."""
+        rng = self.rng
+        for _ in range(rng.randint(2, 5)):
+            pid, name = self.person()
+            start = self.ago(rng.randint(420, 800))
+            end = start + timedelta(days=190)
+            self.episode(pid, name, "addict", start, ended_on=end, end_reason="term_completed")
+            self.episode(pid, name, "post_rehab", end, post_rehab_after="voluntary")
+            for k in range(rng.randint(2, 5)):
+                self.test(pid, name, min(self.today, end + timedelta(days=60 * (k + 1))), "in_treatment")
+
+    def suspects(self) -> None:
+        """Suspects listed and tested, unless the commune fails C2."""
+        rng = self.rng
+        for index in range(rng.randint(3, 8)):
+            pid, name = self.person("male" if rng.random() < 0.85 else "female")
+            listed = self.ago(rng.randint(15, 300))
+            ground = rng.choice(("a", "c", "d", "e"))
+            lead = self.b.add(
+                SuspicionLead,
+                commune_id=self.cid,
+                person_id=pid,
+                ground=ground,
+                source="Tin báo của Tổ an ninh trật tự cơ sở",
+                listed_on=listed,
+                search_key=fold(f"{name} Tin báo của Tổ an ninh trật tự cơ sở"),
+                is_demo=True,
+            )
+            if "C2" in self.fails and index == 0:
+                continue
+            self.test(pid, name, listed + timedelta(days=2), "suspected", lead_id=lead)
+
+    def hotspot(self, kind, found, status, since) -> None:
+        place = self.rng.choice(PLACES)
+        self.b.add(
             Hotspot,
-            commune_id=cid,
+            commune_id=self.cid,
             place=place,
-            village_id=rng.choice(village_ids),
+            village_id=self.rng.choice(self.village_ids),
             kind=kind,
             found_on=found,
             status=status,
@@ -312,45 +356,50 @@ def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date
             is_demo=True,
         )
 
-    for n in range(rng.randint(0, 3)):  # hotspots found in past years and eradicated
-        found = date(year - 1 - n, rng.randint(1, 12), rng.randint(1, 28))
-        hotspot(rng.choice(("use_point", "use_cluster")), found, "eradicated", found + timedelta(days=60))
-    for code, found, status in (("H1", date(year - 1, 10, 5), "active"), ("H2", ago(20), "eradicated")):
-        if code in fails:
-            hotspot("use_point", min(found, today), status, min(found + timedelta(days=10), today))
-    for m, name in enumerate(rng.sample(MODELS, rng.randint(1, 3))):
-        mid = b.add(
-            PreventionModel,
-            commune_id=cid,
-            name=name,
-            led_by="Mặt trận Tổ quốc xã",
-            started_on=date(year - 1, rng.randint(1, 12), 1),
-            status="active",
-            search_key=fold(f"{name} Mặt trận Tổ quốc xã"),
-            is_demo=True,
-        )
-        quiet = "C5" in fails  # every model's activities stopped last year
-        for k in range(1, 13):
-            held = date(year - 1, k, rng.randint(1, 28)) if quiet else ago(28 * k + m)
-            if held.year < year - 1 or held > today:
-                continue
-            b.add(
-                ModelActivity,
-                commune_id=cid,
-                model_id=mid,
-                held_on=held,
-                kind=rng.choice(("meeting", "outreach", "campaign", "sports")),
-                participants=rng.randint(15, 150),
-                search_key=fold(name),
+    def hotspots(self) -> None:
+        rng, year, today = self.rng, self.year, self.today
+        for n in range(rng.randint(0, 3)):  # hotspots found in past years and eradicated
+            found = date(year - 1 - n, rng.randint(1, 12), rng.randint(1, 28))
+            self.hotspot(rng.choice(("use_point", "use_cluster")), found, "eradicated", found + timedelta(days=60))
+        for code, found, status in (("H1", date(year - 1, 10, 5), "active"), ("H2", self.ago(20), "eradicated")):
+            if code in self.fails:
+                self.hotspot("use_point", min(found, today), status, min(found + timedelta(days=10), today))
+
+    def prevention_models(self) -> None:
+        rng, year = self.rng, self.year
+        for m, name in enumerate(rng.sample(MODELS, rng.randint(1, 3))):
+            mid = self.b.add(
+                PreventionModel,
+                commune_id=self.cid,
+                name=name,
+                led_by="Mặt trận Tổ quốc xã",
+                started_on=date(year - 1, rng.randint(1, 12), 1),
+                status="active",
+                search_key=fold(f"{name} Mặt trận Tổ quốc xã"),
                 is_demo=True,
             )
+            quiet = "C5" in self.fails  # every model's activities stopped last year
+            for k in range(1, 13):
+                held = date(year - 1, k, rng.randint(1, 28)) if quiet else self.ago(28 * k + m)
+                if held.year < year - 1 or held > self.today:
+                    continue
+                self.b.add(
+                    ModelActivity,
+                    commune_id=self.cid,
+                    model_id=mid,
+                    held_on=held,
+                    kind=rng.choice(("meeting", "outreach", "campaign", "sports")),
+                    participants=rng.randint(15, 150),
+                    search_key=fold(name),
+                    is_demo=True,
+                )
 
-    def incident(day, severity, psychosis, summary):
-        b.add(
+    def incident(self, day, severity, psychosis, summary) -> None:
+        self.b.add(
             Incident,
-            commune_id=cid,
+            commune_id=self.cid,
             occurred_on=day,
-            village_id=rng.choice(village_ids),
+            village_id=self.rng.choice(self.village_ids),
             severity=severity,
             psychosis=psychosis,
             summary=summary,
@@ -358,11 +407,19 @@ def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date
             is_demo=True,
         )
 
-    for _ in range(rng.randint(0, 2)):
-        incident(ago(rng.randint(20, 300)), "administrative", False, "Gây mất trật tự công cộng sau khi sử dụng ma túy")
-    if "C3b" in fails:
-        incident(ago(rng.randint(1, 40)), "very_serious", True, "Đối tượng ngáo đá gây thương tích cho người thân")
-    return fails
+    def incidents(self) -> None:
+        rng = self.rng
+        for _ in range(rng.randint(0, 2)):
+            self.incident(
+                self.ago(rng.randint(20, 300)),
+                "administrative",
+                False,
+                "Gây mất trật tự công cộng sau khi sử dụng ma túy",
+            )
+        if "C3b" in self.fails:
+            self.incident(
+                self.ago(rng.randint(1, 40)), "very_serious", True, "Đối tượng ngáo đá gây thương tích cho người thân"
+            )
 
 
 def monthly_history(communes, rng: random.Random, today: date, months: int = 12) -> int:
@@ -429,90 +486,90 @@ def recognition_history(communes, province_officer_id, district_officers: dict, 
             state = RECOGNISED if roll < 0.04 else (DRAFT if roll < 0.3 else (RETURNED if roll < 0.4 else None))
         if state is None:
             continue
-        _version, lines = criteria_lines(commune)
-        explanations = {
-            line["code"]: "Xã đang khắc phục, dự kiến hoàn thành trong quý tới." for line in lines if not line["passed"]
-        }
-        dossier = Dossier(
-            commune_id=commune.id,
-            period=str(today.year),
-            state=state,
-            round=0 if state == DRAFT else 1,
-            comments="Xã đã rà soát đầy đủ các sổ theo dõi và biên bản họp thôn.",
-            explanations=explanations,
-        )
-        db.session.add(dossier)
-        db.session.flush()
-        district_officer = district_officers.get(commune.parent_id)
+        dossier, lines = _dossier(commune, state, today)
         if state != DRAFT:
             submitted_on = today - timedelta(days=rng.randint(20, 200))
-            snapshot = {
-                "as_of": submitted_on.isoformat(),
-                "commune": {"code": commune.code, "name": commune.name},
-                "district": {"code": commune.parent.code, "name": commune.parent.name},
-                "period": dossier.period,
-                "version": {
-                    "id": version.id,
-                    "number": version.number,
-                    "effective_from": version.effective_from.isoformat(),
-                },
-                "criteria": [{**line, "passed": True} if state == RECOGNISED else line for line in lines],
-                "models": [],
-                "commitments": [],
-                "comments": dossier.comments,
-                "explanations": explanations,
-                "attachments": [],
-            }
-            submission = DossierSubmission(
-                dossier_id=dossier.id,
-                round=1,
-                snapshot=snapshot,
-                submitted_at=datetime.combine(submitted_on, datetime.min.time(), UTC),
-            )
-            db.session.add(submission)
-            db.session.flush()
-            db.session.add(DossierEvent(dossier_id=dossier.id, action="submit", from_state=DRAFT, to_state=SUBMITTED))
-            if state == RETURNED:
-                db.session.add(
-                    DossierEvent(
-                        dossier_id=dossier.id,
-                        actor_id=district_officer,
-                        action="return",
-                        from_state=SUBMITTED,
-                        to_state=RETURNED,
-                        round=1,
-                        comment="Bổ sung biên bản họp thôn và danh sách hộ chưa ký cam kết.",
-                    )
-                )
-            if state in (APPROVED, RECOGNISED):
-                db.session.add(
-                    DossierEvent(
-                        dossier_id=dossier.id,
-                        actor_id=district_officer,
-                        action="approve",
-                        from_state=SUBMITTED,
-                        to_state=APPROVED,
-                        round=1,
-                    )
-                )
-            if state == RECOGNISED:
-                decided = min(today, submitted_on + timedelta(days=rng.randint(10, 40)))
-                dossier.decided_submission_id = submission.id
-                dossier.decision_number = f"{rng.randint(100, 4000)}/QĐ-UBND"
-                dossier.decision_on, dossier.valid_until = decided, decided.replace(year=decided.year + 3)
-                dossier.decided_by_id = province_officer_id
-                db.session.add(
-                    DossierEvent(
-                        dossier_id=dossier.id,
-                        actor_id=province_officer_id,
-                        action="recognise",
-                        from_state=APPROVED,
-                        to_state=RECOGNISED,
-                        round=1,
-                    )
-                )
+            submission = _submission(dossier, commune, version, lines, submitted_on)
+            _steps(dossier, submission, district_officers.get(commune.parent_id), province_officer_id, rng, today)
         counts[state] = counts.get(state, 0) + 1
     return counts
+
+
+def _dossier(commune: AdminUnit, state: str, today: date) -> tuple[Dossier, list]:
+    """The commune's dossier of this year in the given state, with an explanation of each failing line."""
+    _version, lines = criteria_lines(commune)
+    explanations = {
+        line["code"]: "Xã đang khắc phục, dự kiến hoàn thành trong quý tới." for line in lines if not line["passed"]
+    }
+    dossier = Dossier(
+        commune_id=commune.id,
+        period=str(today.year),
+        state=state,
+        round=0 if state == DRAFT else 1,
+        comments="Xã đã rà soát đầy đủ các sổ theo dõi và biên bản họp thôn.",
+        explanations=explanations,
+    )
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier, lines
+
+
+def _submission(dossier: Dossier, commune: AdminUnit, version, lines: list, submitted_on: date) -> DossierSubmission:
+    """The first round's frozen snapshot (a recognised commune met every criterion when it was submitted)."""
+    snapshot = {
+        "as_of": submitted_on.isoformat(),
+        "commune": {"code": commune.code, "name": commune.name},
+        "district": {"code": commune.parent.code, "name": commune.parent.name},
+        "period": dossier.period,
+        "version": {"id": version.id, "number": version.number, "effective_from": version.effective_from.isoformat()},
+        "criteria": [{**line, "passed": True} if dossier.state == RECOGNISED else line for line in lines],
+        "models": [],
+        "commitments": [],
+        "comments": dossier.comments,
+        "explanations": dossier.explanations,
+        "attachments": [],
+    }
+    submission = DossierSubmission(
+        dossier_id=dossier.id,
+        round=1,
+        snapshot=snapshot,
+        submitted_at=datetime.combine(submitted_on, datetime.min.time(), UTC),
+    )
+    db.session.add(submission)
+    db.session.flush()
+    return submission
+
+
+def _steps(dossier: Dossier, submission: DossierSubmission, district_officer, province_officer_id, rng, today) -> None:
+    """The workflow's events up to the dossier's state, and a recognised dossier's decision."""
+    state = dossier.state
+
+    def event(action, from_state, to_state, actor_id=None, **extra):
+        db.session.add(
+            DossierEvent(
+                dossier_id=dossier.id,
+                actor_id=actor_id,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                **extra,
+            )
+        )
+
+    event("submit", DRAFT, SUBMITTED)
+    if state == RETURNED:
+        comment = "Bổ sung biên bản họp thôn và danh sách hộ chưa ký cam kết."
+        event("return", SUBMITTED, RETURNED, district_officer, round=1, comment=comment)
+    if state in (APPROVED, RECOGNISED):
+        event("approve", SUBMITTED, APPROVED, district_officer, round=1)
+    if state == RECOGNISED:
+        submitted_on = submission.submitted_at.date()
+        decided = min(today, submitted_on + timedelta(days=rng.randint(10, 40)))
+        dossier.decided_submission_id = submission.id
+        dossier.decision_number = f"{rng.randint(100, 4000)}/QĐ-UBND"
+        dossier.decision_on, dossier.valid_until = decided, decided.replace(year=decided.year + 3)
+        dossier.decided_by_id = province_officer_id
+        event("recognise", APPROVED, RECOGNISED, province_officer_id, round=1)
 
 
 def load_province(province: AdminUnit, seed: int, echo=click.echo) -> dict:
