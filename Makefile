@@ -26,7 +26,7 @@ setup-db: catalogs
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi tenants sync thanh-hoa
 	$(BIN)/flask --app wsgi demo load
-	$(BIN)/flask --app wsgi metrics refresh
+	$(BIN)/flask --app wsgi criteria refresh
 
 run: setup-db
 	@echo "Portal: http://$(HOST):$(PORT)/ (log in with one of the demo logins above)"

@@ -97,7 +97,7 @@ def setup(url: str, imports_dir: Path) -> None:
 
         recreate_postgres(url)
     officer = [
-        "users",
+        "accounts",
         "create",
         OFFICER,
         "--role",

@@ -61,7 +61,7 @@ def build(url: str, scale: str) -> None:
         subprocess.run(FLASK + args, env=env, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
     load = ["demo", "load"] + (["--scale", "province"] if scale == "province" else [])
     out = subprocess.run(FLASK + load, env=env, cwd=ROOT, check=True, capture_output=True, text=True)  # noqa: S603
-    subprocess.run(FLASK + ["metrics", "refresh"], env=env, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
+    subprocess.run(FLASK + ["criteria", "refresh"], env=env, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
     grant(url)
     rows = next((line for line in out.stdout.splitlines() if line.startswith("Rows written")), "")
     print(f"  built {scale} in {time.monotonic() - started:.0f} s. {rows}", flush=True)

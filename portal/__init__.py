@@ -97,24 +97,25 @@ def configure_request_scope(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.access_log.views import access_log
     from portal.accounts.cli import commands as users_cli
     from portal.accounts.views import accounts
-    from portal.audit.views import audit
     from portal.auth.views import auth
     from portal.backups.cli import commands as backups_cli
     from portal.criteria.cli import commands as metrics_cli
     from portal.criteria.views import criteria
     from portal.demo.cli import commands as demo_cli
+    from portal.home.views import root, units
     from portal.imports.cli import commands as imports_cli
+    from portal.imports.specs import SPECS
     from portal.imports.views import imports
     from portal.recognition.views import inbox_pages, recognition
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint, templates
     from portal.rollups.views import rollups
     from portal.shell.views import shell
-    from portal.tenancy.cli import commands as tenants_cli
     from portal.tenancy.cli import database_commands
-    from portal.tenancy.views import root, units
+    from portal.tenants.cli import commands as tenants_cli
     from portal.workspace.registers import load_registers
     from portal.workspace.views import workspace
 
@@ -131,7 +132,7 @@ def register_blueprints(app: Flask) -> None:
         recognition,
         inbox_pages,
         accounts,
-        audit,
+        access_log,
         imports,
         imports_cli,
         backups_cli,
@@ -142,8 +143,8 @@ def register_blueprints(app: Flask) -> None:
         metrics_cli,
     ):
         app.register_blueprint(blueprint)
-    for register in REGISTERS.values():
-        app.register_blueprint(make_blueprint(register))
+    for register in REGISTERS.values():  # each with its import sheet, if it has one
+        app.register_blueprint(make_blueprint(register, SPECS.get(register.slug)))
 
     @app.get("/healthz")
     def healthz():

@@ -54,7 +54,7 @@ def test_demo_load_for_named_communes_and_refuses_unknown_codes(app):
 def test_users_create_list_disable(app, world):
     created = _run(
         app,
-        "users",
+        "accounts",
         "create",
         "canbo.moi",
         "--role",
@@ -65,16 +65,16 @@ def test_users_create_list_disable(app, world):
         "Đồng lúa Vân Am 2025",
     )
     assert created.exit_code == 0, created.output
-    listing = _run(app, "users", "list").output
+    listing = _run(app, "accounts", "list").output
     assert "canbo.moi" in listing and "commune_officer@15076" in listing
-    assert _run(app, "users", "disable", "canbo.moi").exit_code == 0
-    assert "disabled" in [line for line in _run(app, "users", "list").output.splitlines() if "canbo.moi" in line][0]
+    assert _run(app, "accounts", "disable", "canbo.moi").exit_code == 0
+    assert "disabled" in [line for line in _run(app, "accounts", "list").output.splitlines() if "canbo.moi" in line][0]
 
 
 def test_users_create_asks_for_the_password_when_not_given(app, world):
     result = _run(
         app,
-        "users",
+        "accounts",
         "create",
         "hoi.matkhau",
         "--role",
@@ -92,13 +92,22 @@ def test_users_create_asks_for_the_password_when_not_given(app, world):
 def test_users_create_refuses_bad_input(app, world):
     assert (
         _run(
-            app, "users", "create", "x.y", "--role", "commune_officer", "--unit", "15076", "--password", "password123"
+            app,
+            "accounts",
+            "create",
+            "x.y",
+            "--role",
+            "commune_officer",
+            "--unit",
+            "15076",
+            "--password",
+            "password123",
         ).exit_code
         != 0
     )
     result = _run(
         app,
-        "users",
+        "accounts",
         "create",
         "dung.ten",
         "--role",
@@ -118,9 +127,9 @@ def test_users_import_creates_all_or_nothing(app, world, tmp_path):
     book.active.append(["xa.a1", "Nguyễn B", "commune_officer", "15085"])
     path = tmp_path / "accounts.xlsx"
     book.save(path)
-    bad = _run(app, "users", "import", str(path))
+    bad = _run(app, "accounts", "import", str(path))
     assert bad.exit_code == 1 and "row 3, username" in bad.output
     book.active.delete_rows(3)
     book.save(path)
-    good = _run(app, "users", "import", str(path))
+    good = _run(app, "accounts", "import", str(path))
     assert good.exit_code == 0 and good.output.startswith("xa.a1\t")

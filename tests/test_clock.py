@@ -142,7 +142,7 @@ def test_at_half_past_midnight_in_vietnam_the_access_log_finds_todays_reads(app,
 def test_the_nightly_refresh_takes_the_month_of_vietnams_day(app, world, server_zone, instant, month):
     server_zone("UTC")
     with time_machine.travel(datetime.fromisoformat(instant), tick=True):
-        result = app.test_cli_runner().invoke(args=["metrics", "refresh"])
+        result = app.test_cli_runner().invoke(args=["criteria", "refresh"])
         assert result.exit_code == 0, result.output
         assert f"snapshot rows for {month:%m/%Y}" in result.output
     with app.app_context(), system_scope(db.session):

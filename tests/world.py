@@ -15,7 +15,6 @@ from sqlalchemy import select
 from portal import clock
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password
-from portal.auth.roles import ROLES
 from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
 from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
@@ -30,6 +29,7 @@ from portal.recognition.snapshot import freeze
 from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import ROLES
 from portal.tenancy.sync import TENANTS_DIR
 from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
 

@@ -8,10 +8,10 @@ from flask import abort
 from sqlalchemy import exists, not_, or_, select
 
 from portal.auth.models import RoleAssignment, User
-from portal.auth.roles import ACCOUNTS_MANAGE, ROLES
 from portal.extensions import db
 from portal.shell.text import fold
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import ACCOUNTS_MANAGE, ROLES
 
 ALL_ROLES = frozenset(ROLES)
 

@@ -14,11 +14,11 @@ from portal.audit import actions as audit
 from portal.auth import two_factor
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password, one_time_password
-from portal.auth.roles import ROLES
 from portal.auth.sessions import revoke_all_sessions
 from portal.extensions import db
 from portal.shell.text import clean, fold
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 

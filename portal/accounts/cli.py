@@ -1,4 +1,4 @@
-"""`flask --app wsgi users create|list|disable|import`."""
+"""`flask --app wsgi accounts create|list|disable|import`."""
 
 import sys
 
@@ -10,13 +10,13 @@ from portal.accounts import actions
 from portal.accounts.sheet import SheetError, read_accounts
 from portal.auth.models import User
 from portal.auth.passwords import password_problem
-from portal.auth.roles import ROLES
 from portal.extensions import db
 from portal.tenancy.access import get_unit
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import ROLES
 
-commands = Blueprint("users", __name__, cli_group="users")
+commands = Blueprint("accounts_cli", __name__, cli_group="accounts")
 
 
 def _province_root() -> AdminUnit:

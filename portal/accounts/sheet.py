@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 
 from portal.accounts.actions import NewAccount
-from portal.auth.roles import ROLES
 from portal.shell.text import fold
+from portal.tenancy.roles import ROLES
 
 COLUMNS = {
     "username": ("username", "ten dang nhap"),

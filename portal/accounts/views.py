@@ -16,8 +16,8 @@ from portal.accounts.access import (
 )
 from portal.accounts.forms import AccountForm, GrantForm, ImportForm
 from portal.accounts.sheet import SheetError, read_accounts, template_workbook
-from portal.auth.roles import ACCOUNTS_MANAGE, ROLES
 from portal.extensions import db
+from portal.tenancy.roles import ACCOUNTS_MANAGE, ROLES
 from portal.tenancy.routing import requires, unit_blueprint
 
 accounts = unit_blueprint("accounts", __name__, url_prefix="/accounts")

@@ -20,8 +20,8 @@ from sqlalchemy import func, select, update
 
 from portal import clock
 from portal.auth.models import RecoveryCode, User, UserSession
-from portal.auth.roles import ROLES
 from portal.extensions import db
+from portal.tenancy.roles import ROLES
 from portal.tenancy.settings import plan_settings
 
 ISSUER = "Cổng xã không ma túy"

@@ -1,11 +1,11 @@
-"""`flask --app wsgi metrics refresh | rebuild`.
+"""`flask --app wsgi criteria refresh | rebuild`.
 
 Run `refresh` once a day, just after the province's midnight, for date-driven changes (terms ending, a
 new period); it also records the month's snapshot on its first run of the month. The day is the
 province's day (`portal.clock`), whatever the server's zone: on a server that runs on UTC, 00:15 in
 Vietnam is 17:15 UTC of the day before (the README has the cron line):
 
-    15 17 * * *  cd /srv/portal && .venv/bin/flask --app wsgi metrics refresh
+    15 17 * * *  cd /srv/portal && .venv/bin/flask --app wsgi criteria refresh
 """
 
 import click
@@ -16,7 +16,7 @@ from portal.criteria.results import rebuild, refresh_all, snapshot_month
 from portal.extensions import db
 from portal.tenancy.guard import system_scope
 
-commands = Blueprint("metrics", __name__, cli_group="metrics")
+commands = Blueprint("criteria_cli", __name__, cli_group="criteria")
 
 
 @commands.cli.command("refresh")

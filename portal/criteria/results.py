@@ -2,8 +2,8 @@
 
 Every transaction that writes a register row recomputes, before it commits, the results of the
 criteria whose metric reads that register, for that commune: a number on a page is never older than
-the last write. `metrics refresh` recomputes everything for date-driven changes (a term ending, a new
-year), and `metrics rebuild` recomputes from nothing."""
+the last write. `criteria refresh` recomputes everything for date-driven changes (a term ending, a new
+year), and `criteria rebuild` recomputes from nothing."""
 
 import json
 from datetime import date

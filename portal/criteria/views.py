@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.audit.actions import record_list_read
-from portal.auth.roles import CRITERIA_MANAGE, REGISTERS_READ, REGISTERS_READ_PERSONAL
 from portal.criteria import versions
 from portal.criteria.metrics import METRICS, failing_rows
 from portal.criteria.models import COMPARATORS, CriteriaVersion
@@ -19,6 +18,7 @@ from portal.criteria.scorecard import scorecard
 from portal.extensions import db
 from portal.registers.registry import REGISTERS
 from portal.tenancy.access import has_permission
+from portal.tenancy.roles import CRITERIA_MANAGE, REGISTERS_READ, REGISTERS_READ_PERSONAL
 from portal.tenancy.routing import requires, unit_blueprint
 
 criteria = unit_blueprint("criteria", __name__, url_prefix="/criteria")

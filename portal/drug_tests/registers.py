@@ -13,7 +13,7 @@ from portal.drug_tests.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, Dr
 from portal.extensions import db
 from portal.persons.legal_terms import KINDS
 from portal.persons.models import StatusEpisode
-from portal.persons.registers import person_link, person_name
+from portal.persons.registers import person_link, person_name, persons, status_episodes
 from portal.registers.access import live_rows
 from portal.registers.display import link
 from portal.registers.registry import declare
@@ -199,6 +199,28 @@ def resolve_missed_cases(commune, person_id: int, day: date) -> None:
     ):
         case.resolved_on = day
     db.session.flush()
+
+
+@persons.add_detail
+def _person_tests_and_leads(commune, person, personal) -> dict:
+    """The person's page lists their suspicion listings and drug tests, newest first."""
+    return {
+        "tests": db.session.scalars(
+            live_rows(DrugTest, commune).where(DrugTest.person_id == person.id).order_by(DrugTest.tested_on.desc())
+        ).all(),
+        "leads": db.session.scalars(
+            live_rows(SuspicionLead, commune)
+            .where(SuspicionLead.person_id == person.id)
+            .order_by(SuspicionLead.listed_on.desc())
+        ).all(),
+    }
+
+
+@status_episodes.follow
+def _settle_missed_cases(commune, actor, episode, created) -> None:
+    """A person put on a register (user, addict, treatment, post-rehab) settles their open missed cases."""
+    if KINDS[episode.kind].on_register:
+        resolve_missed_cases(commune, episode.person_id, episode.started_on)
 
 
 missed_cases = declare(

@@ -19,7 +19,6 @@ TEXT, CODE, DAY, INT, CHOICE, YESNO, CCCD, YEAR = "text", "code", "day", "int", 
 DAY_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y/%m/%d")
 YES = frozenset({"co", "x", "yes", "y", "1", "true", "dung"})
 NO = frozenset({"", "khong", "no", "n", "0", "false", "sai"})
-YES_WORD = "Có"  # what a template and an export write for "yes" (Vietnamese whatever the language)
 
 FORMULA = _l("This cell holds a formula; type the value itself.")
 REQUIRED = _l("This cell is empty; it is required.")

@@ -30,7 +30,6 @@ from sqlalchemy import select
 from portal import clock
 from portal.audit.actions import record
 from portal.auth.models import User
-from portal.auth.roles import REGISTERS_WRITE
 from portal.extensions import db
 from portal.imports.files import FileRefused, check_archive
 from portal.imports.models import (
@@ -52,6 +51,7 @@ from portal.imports.write import Inserter, commit_plan
 from portal.tenancy.access import has_permission
 from portal.tenancy.guard import set_reach, system_scope
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import REGISTERS_WRITE
 
 CHECK, COMMIT = "check", "commit"  # a job's two phases
 SAVE = "save"  # the progress of the commit phase, which reads and writes in one pass

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from portal.drug_tests.models import RESULTS, SAMPLES, TEST_REASONS, DrugTest
 from portal.extensions import db
-from portal.imports.columns import CCCD, CHOICE, CODE, DAY, INT, TEXT, YEAR, YES_WORD, YESNO, Column
+from portal.imports.columns import CCCD, CHOICE, CODE, DAY, INT, TEXT, YEAR, YESNO, Column
 from portal.persons.cccd import cccd_problems
 from portal.persons.models import SEXES, Person
 from portal.registers.registry import REGISTERS
 from portal.registers.rows import limit
 from portal.shell.i18n import format_day
+from portal.shell.sheets import YES_WORD
 from portal.shell.text import fold
 from portal.villages.models import VILLAGE_KINDS, Household, HouseholdCommitment, Village
 

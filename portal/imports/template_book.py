@@ -12,9 +12,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from portal.imports.columns import CCCD, CHOICE, CODE, DAY, INT, TEXT, YEAR, YES_WORD, YESNO
+from portal.imports.columns import CCCD, CHOICE, CODE, DAY, INT, TEXT, YEAR, YESNO
 from portal.imports.specs import ImportSpec
-from portal.shell.sheets import DAY_FORMAT, safe_cell
+from portal.shell.sheets import DAY_FORMAT, YES_WORD, safe_cell
 
 KIND_HELP = {
     TEXT: _l("Text"),

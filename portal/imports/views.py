@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.auth.roles import REGISTERS_WRITE
 from portal.extensions import db
 from portal.imports import jobs
 from portal.imports.files import FileRefused
@@ -17,6 +16,7 @@ from portal.imports.models import CHECKED, ENDED, STATE_LABELS, ImportJob
 from portal.imports.specs import SPECS
 from portal.imports.template_book import template_workbook
 from portal.shell import downloads
+from portal.tenancy.roles import REGISTERS_WRITE
 from portal.tenancy.routing import requires, unit_blueprint
 
 imports = unit_blueprint("imports", __name__, url_prefix="/imports")

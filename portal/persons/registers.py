@@ -14,7 +14,6 @@ from portal.persons.forms import SUPPORT_KINDS, PersonForm, ReintegrationSupport
 from portal.persons.legal_terms import (
     END_REASONS,
     KIND_LABELS,
-    KINDS,
     POST_REHAB_AFTER,
     allowed_terms,
     conflicts,
@@ -96,8 +95,6 @@ def _person_cell(row, key, personal, unit):
 
 def _person_detail(commune, row, personal):
     today = clock.today()
-    from portal.drug_tests.models import DrugTest, SuspicionLead
-
     return {
         "timeline": sorted(row.episodes, key=lambda e: (e.started_on, e.id)),
         "open_now": row.open_episodes(today),
@@ -106,14 +103,6 @@ def _person_detail(commune, row, personal):
             live_rows(ReintegrationSupport, commune)
             .where(ReintegrationSupport.person_id == row.id)
             .order_by(ReintegrationSupport.given_on.desc())
-        ).all(),
-        "tests": db.session.scalars(
-            live_rows(DrugTest, commune).where(DrugTest.person_id == row.id).order_by(DrugTest.tested_on.desc())
-        ).all(),
-        "leads": db.session.scalars(
-            live_rows(SuspicionLead, commune)
-            .where(SuspicionLead.person_id == row.id)
-            .order_by(SuspicionLead.listed_on.desc())
         ).all(),
         "kind_labels": KIND_LABELS,
         "end_reasons": END_REASONS,
@@ -217,13 +206,6 @@ def _apply_episode(commune, row, data):
     row.legal_end_on = legal_end(row.kind, row.started_on, row.term_months, row.post_rehab_after)
 
 
-def _after_episode(commune, actor, row, created):
-    if KINDS[row.kind].on_register:
-        from portal.drug_tests.registers import resolve_missed_cases
-
-        resolve_missed_cases(commune, row.person_id, row.started_on)
-
-
 def episode_state(episode: StatusEpisode, today: date) -> str:
     if episode.ended_on and episode.ended_on <= today:
         return "ended"
@@ -306,7 +288,6 @@ status_episodes = declare(
         default_sort="-started_on",
         validate=_validate_episode,
         apply=_apply_episode,
-        after_save=_after_episode,
         cell=_episode_cell,
         prefill=("person_id", "kind"),
         choices={

@@ -8,7 +8,6 @@ from flask import abort
 from sqlalchemy import exists, func, literal, or_, select, union_all
 
 from portal import clock
-from portal.auth.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
 from portal.criteria.models import CommuneResult
 from portal.criteria.results import version_in_force
 from portal.extensions import db
@@ -25,6 +24,7 @@ from portal.recognition.models import (
     Dossier,
 )
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
 
 # The stages shown per unit: the state of each commune's newest dossier ("none" without one);
 # a recognition past its validity is "expired".

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import clock
-from portal.auth.roles import RECOGNITION_PREPARE, UNIT_VIEW
 from portal.criteria.scorecard import scorecard
 from portal.extensions import db
 from portal.recognition import access, documents, workflow
@@ -20,6 +19,7 @@ from portal.shell.i18n import format_day, parse_day
 from portal.shell.sheets import workbook
 from portal.tenancy.access import has_permission, permissions_at
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import RECOGNITION_PREPARE, UNIT_VIEW
 from portal.tenancy.routing import requires, unit_blueprint
 
 recognition = unit_blueprint("recognition", __name__, url_prefix="/recognition")

@@ -15,7 +15,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal import clock
-from portal.auth.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.recognition import access, snapshot
@@ -35,6 +34,7 @@ from portal.recognition.models import (
 )
 from portal.shell.i18n import format_number
 from portal.tenancy.access import permissions_at
+from portal.tenancy.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE
 
 
 class Refused(Exception):

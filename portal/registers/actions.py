@@ -65,8 +65,9 @@ def save_row(register: Register, commune: AdminUnit, actor, row, data: dict, see
     errors = _flush(row)
     if errors:
         return (None if created else row), errors
-    if register.after_save:
-        register.after_save(commune, actor, row, created)
+    for rule in (register.after_save, *register.followers):
+        if rule is not None:
+            rule(commune, actor, row, created)
     return row, {}
 
 

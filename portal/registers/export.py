@@ -16,21 +16,19 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from portal.extensions import db
-from portal.imports.columns import YES_WORD
 from portal.registers.actions import NOT_COPIED
 from portal.registers.fields import RowSelectField
 from portal.registers.registry import by_table
 from portal.registers.spec import Register
-from portal.shell.sheets import DAY_FORMAT, safe_cell
+from portal.shell.sheets import DAY_FORMAT, YES_WORD, safe_cell
 
 BATCH = 500
 
 
-def export_columns(register: Register, personal: bool) -> list[tuple[str, callable]]:
-    """(header, value of a row) for every column the reader may see."""
-    from portal.imports.specs import SPECS
-
-    spec = SPECS.get(register.slug)
+def export_columns(register: Register, personal: bool, sheet=None) -> list[tuple[str, callable]]:
+    """(header, value of a row) for every column the reader may see: the import sheet's columns when the
+    register has one (`sheet`, a portal.imports spec), else the form's fields."""
+    spec = sheet
     if spec is not None:
         return [
             (str(c.label), _choice_reader(c.key, c.choices, spec.export_value))
@@ -75,9 +73,9 @@ def _reference_reader(key, target: Register, personal: bool):
     return value
 
 
-def write_export(register: Register, stmt, personal: bool) -> tuple[Path, int]:
+def write_export(register: Register, stmt, personal: bool, sheet=None) -> tuple[Path, int]:
     """The file (the caller streams and deletes it) and the number of rows in it."""
-    columns = export_columns(register, personal)
+    columns = export_columns(register, personal, sheet)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(register.title)[:31])
     bold = Font(bold=True)

@@ -40,6 +40,11 @@ class Register:
     validate: Callable | None = None  # (commune, data, row|None) -> {field: message}
     apply: Callable | None = None  # (commune, row, data) -> None; default: copy the form's fields
     after_save: Callable | None = None  # (commune, actor, row, created) -> None, same transaction
+    # Rules of other domains that follow this register's saves, same signature and transaction; a domain
+    # that depends on this one adds its rule where it declares its own registers (see `follow`).
+    followers: list[Callable] = field(default_factory=list)
+    # More of the row's page from domains that depend on this one: (commune, row, personal) -> dict (see `add_detail`)
+    detail_parts: list[Callable] = field(default_factory=list)
     prefill: tuple[str, ...] = ()  # form fields a "new" link may preset from the query string
     detail_template: str | None = None  # extra section of the row's page
     detail_context: Callable | None = None  # (commune, row, personal) -> dict for that section
@@ -53,6 +58,16 @@ class Register:
 
     def __post_init__(self):
         self.name = self.name or self.slug
+
+    def follow(self, rule: Callable) -> Callable:
+        """Run `rule` after every save of this register (a higher domain's consequence of a lower one's write)."""
+        self.followers.append(rule)
+        return rule
+
+    def add_detail(self, part: Callable) -> Callable:
+        """Add `part`'s values to the context of this register's row page (a higher domain's records of the row)."""
+        self.detail_parts.append(part)
+        return part
 
     @property
     def param(self) -> str:

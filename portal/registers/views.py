@@ -13,9 +13,7 @@ from werkzeug.datastructures import MultiDict
 from portal import clock
 from portal.audit.actions import EXPORT, READ, record, record_list_read, record_read
 from portal.audit.models import AuditEvent
-from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
 from portal.extensions import db
-from portal.imports.specs import SPECS
 from portal.registers import actions, display
 from portal.registers.access import PAGE_SIZE, get_row, list_statement, page_of
 from portal.registers.export import write_export
@@ -24,6 +22,7 @@ from portal.registers.registry import by_table, load_row_choices
 from portal.registers.spec import Register
 from portal.shell import downloads
 from portal.tenancy.access import has_permission
+from portal.tenancy.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
 from portal.tenancy.routing import requires, unit_blueprint
 
 COMMUNE = ("commune",)
@@ -77,9 +76,11 @@ def _describer(register: Register, unit, personal: bool):
 templates = Blueprint("register_templates", __name__, template_folder="templates")
 
 
-def make_blueprint(register: Register) -> Blueprint:
-    """The register's blueprint: its pages, under /u/<commune>/<slug>/."""
-    pages = RegisterPages(register)
+def make_blueprint(register: Register, sheet=None) -> Blueprint:
+    """The register's blueprint: its pages, under /u/<commune>/<slug>/. `sheet` is the register's import
+    sheet (a portal.imports spec) when it has one: the list offers the import, and the export writes the
+    sheet's columns so that an exported file goes back in."""
+    pages = RegisterPages(register, sheet)
     blueprint = unit_blueprint(register.name, register.model.__module__, url_prefix=f"/{register.slug}")
     one = f"/<int:{register.param}>"
     blueprint.add_url_rule("/", "index", pages.index, methods=["GET"])
@@ -98,8 +99,9 @@ def make_blueprint(register: Register) -> Blueprint:
 class RegisterPages:
     """The pages of one register. Each view is access → action → response."""
 
-    def __init__(self, register: Register):
+    def __init__(self, register: Register, sheet=None):
         self.register = register
+        self.sheet = sheet
         self.param = register.param
 
     # What the list shows -----------------------------------------------------------------------------
@@ -155,7 +157,7 @@ class RegisterPages:
             "editing": editing,
             "conflict": conflict,
             "errors": errors or {},
-            "importable": SPECS,
+            "importable": self.sheet is not None,
             "cell": lambda row, column: display.cell(register, row, column, personal, unit),
             "register_value": lambda reg, name, row: display.field_value(reg, name, getattr(row, name, None), True),
         }
@@ -191,7 +193,7 @@ class RegisterPages:
         """The list as it is filtered, as .xlsx; the export itself is recorded before a byte is sent."""
         register = self.register
         chosen = self.selection(unit, request.args)
-        path, count = write_export(register, chosen["stmt"], chosen["personal"])
+        path, count = write_export(register, chosen["stmt"], chosen["personal"], self.sheet)
         try:
             record(
                 EXPORT,
@@ -243,7 +245,10 @@ class RegisterPages:
         labels = _form_labels(register)
         describe = _describer(register, unit, personal)
         facts = [(labels[k], describe(k, getattr(row, k))) for k in labels if hasattr(row, k)]
-        extra = register.detail_context(unit, row, personal) if register.detail_context else {}
+        extra = {}
+        for part in (register.detail_context, *register.detail_parts):
+            if part is not None:
+                extra.update(part(unit, row, personal))
         if register.search_is_personal:  # a look at a person's record is itself recorded
             record_read(current_user, unit, register.model.__tablename__, row.id)
         return render_template(

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
-from portal.auth.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, UNIT_VIEW
 from portal.criteria.metrics import METRICS
 from portal.recognition.states import STAGE_LABELS
 from portal.rollups import charts
@@ -15,6 +14,7 @@ from portal.rollups.results import district_view, label, province_view, sorted_a
 from portal.shell import downloads
 from portal.shell.sheets import workbook
 from portal.tenancy.access import has_permission
+from portal.tenancy.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, UNIT_VIEW
 from portal.tenancy.routing import requires, unit_blueprint
 
 rollups = unit_blueprint("rollups", __name__)

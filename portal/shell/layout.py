@@ -2,8 +2,8 @@
 
 from flask_login import current_user
 
-from portal.auth.roles import ACCOUNTS_MANAGE, AUDIT_READ, REGISTERS_READ, REGISTERS_WRITE, ROLES
 from portal.tenancy.access import has_permission, home_units
+from portal.tenancy.roles import ACCOUNTS_MANAGE, AUDIT_READ, REGISTERS_READ, REGISTERS_WRITE, ROLES
 
 
 def init_app(app) -> None:

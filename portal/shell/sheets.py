@@ -9,6 +9,7 @@ from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DAY_FORMAT = "DD/MM/YYYY"
+YES_WORD = "Có"  # what a template and an export write for "yes" (Vietnamese whatever the language)
 
 
 def safe_cell(value):

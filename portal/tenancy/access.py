@@ -3,9 +3,9 @@
 from flask import abort
 from sqlalchemy import select
 
-from portal.auth.roles import ROLES
 from portal.extensions import db
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import ROLES
 
 _LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
 

@@ -10,10 +10,10 @@ a permission the user lacks there, and a view that declared none all answer 404 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from portal.auth.roles import REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 from portal.extensions import db
 from portal.tenancy.access import commune_ids_under, get_unit, permissions_at
 from portal.tenancy.guard import set_reach
+from portal.tenancy.roles import REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 
 
 def requires(permission: str, levels: tuple[str, ...] = ("province", "district", "commune")):

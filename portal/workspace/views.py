@@ -5,9 +5,9 @@ from flask import render_template, request
 from flask_login import current_user
 
 from portal import clock
-from portal.auth.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL
 from portal.persons.registers import person_name
 from portal.tenancy.access import has_permission
+from portal.tenancy.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL
 from portal.tenancy.routing import requires, unit_blueprint
 from portal.workspace.due import DUE_KINDS, due_items
 

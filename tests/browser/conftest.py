@@ -59,7 +59,7 @@ def live_server(tmp_path_factory):
         upgrade(directory=str(ROOT / "migrations"))
         seed_world()
         with system_scope(db.session):
-            refresh_all()  # as the daily `metrics refresh` leaves them
+            refresh_all()  # as the daily `criteria refresh` leaves them
             db.session.commit()
     LIVE["app"] = app
     server = make_server("127.0.0.1", 0, _closed_before_sent(app), threaded=True)

@@ -337,7 +337,7 @@ UNIT_ROUTES = {
     "criteria.past": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.failing": UnitRoute("registers.read", ("commune",), "viewer_a", "A", params={"code": "C4"}),
     "criteria.index": UnitRoute("criteria.manage", ("province",), "province", "P"),
-    "audit.index": UnitRoute("audit.read", ("province",), "province", "P", params={}),
+    "access_log.index": UnitRoute("audit.read", ("province",), "province", "P", params={}),
     "rollups.export": UnitRoute("unit.view", ("province", "district"), "district_1", "D1"),
     "rollups.printable": UnitRoute("unit.view", ("province", "district"), "province", "P"),
     **_recognition_routes(),

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from portal import clock
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.imports.specs import SPECS
 from portal.registers.access import list_statement
 from portal.registers.export import write_export
 from portal.registers.registry import REGISTERS
@@ -142,7 +143,7 @@ def _export_peak(app, world, rows: int) -> int:
         set_reach(db.session, read=frozenset({unit.id}), write=frozenset(), actor_id=None)
         register = REGISTERS["households"]
         tracemalloc.start()
-        path, count = write_export(register, list_statement(register, unit), True)
+        path, count = write_export(register, list_statement(register, unit), True, SPECS["households"])
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         path.unlink()

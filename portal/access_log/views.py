@@ -12,14 +12,14 @@ from portal import clock
 from portal.audit.actions import EXPORT, READ
 from portal.audit.models import AuditEvent
 from portal.auth.models import RoleAssignment, User
-from portal.auth.roles import AUDIT_READ
 from portal.extensions import db
 from portal.registers.registry import REGISTERS
 from portal.shell.i18n import parse_day
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import AUDIT_READ
 from portal.tenancy.routing import requires, unit_blueprint
 
-audit = unit_blueprint("audit", __name__, url_prefix="/audit")
+access_log = unit_blueprint("access_log", __name__, url_prefix="/audit")
 LIMIT = 500
 KINDS = {
     "reads": (_l("Reads and exports"), (READ, EXPORT)),
@@ -60,7 +60,7 @@ OBJECT_LABELS = {
 }
 
 
-@audit.get("/")
+@access_log.get("/")
 @requires(AUDIT_READ, ("province",))
 def index(unit):
     username = request.args.get("user", "").strip().lower()
@@ -104,7 +104,7 @@ def index(unit):
         u.id: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.id.in_({e.unit_id for e in events})))
     }
     return render_template(
-        "audit/index.html",
+        "access_log/index.html",
         unit=unit,
         username=username,
         account=account,

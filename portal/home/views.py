@@ -3,11 +3,11 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 from portal.criteria.scorecard import scorecard
 from portal.recognition.access import newest_dossiers, stage_of
 from portal.rollups.views import district_page, province_page
 from portal.tenancy.access import has_permission, home_units
+from portal.tenancy.roles import ACCOUNTS_MANAGE, CRITERIA_MANAGE, REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 from portal.tenancy.routing import requires, unit_blueprint
 from portal.workspace.registers import summary
 
@@ -21,7 +21,7 @@ def index():
     homes = home_units(current_user)
     if len(homes) == 1:
         return redirect(url_for("units.home", unit_code=homes[0].code))
-    return render_template("tenancy/choose_unit.html", homes=homes)
+    return render_template("home/choose_unit.html", homes=homes)
 
 
 @units.get("/")
@@ -38,7 +38,7 @@ def home(unit):
         workspace = summary(unit)
     dossier = newest_dossiers(unit).get(unit.id)
     return render_template(
-        f"tenancy/home_{unit.level}.html",
+        f"home/home_{unit.level}.html",
         unit=unit,
         workspace=workspace,
         dossier=dossier,
