@@ -133,3 +133,13 @@ def test_users_import_creates_all_or_nothing(app, world, tmp_path):
     book.save(path)
     good = _run(app, "accounts", "import", str(path))
     assert good.exit_code == 0 and good.output.startswith("xa.a1\t")
+
+
+def test_the_groups_old_names_still_run_but_are_not_listed(app):
+    """Cron lines written for `metrics refresh` and scripts calling `users …` keep working."""
+    listing = _run(app, "--help").output
+    assert "accounts" in listing and "criteria" in listing
+    assert "metrics" not in listing and "users" not in listing
+    assert _run(app, "metrics", "refresh").exit_code == 0
+    assert _run(app, "users", "list").exit_code == 0
+    assert _run(app, "criteria", "refresh").exit_code == 0
