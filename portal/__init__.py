@@ -28,12 +28,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def configure_extensions(app: Flask) -> None:
-    import portal.criteria.results  # noqa: F401 - its session hooks keep every commune's results current
-    import portal.tenancy.rls  # noqa: F401 - sends each transaction's reach to PostgreSQL's row-level security
+    from portal import listeners
     from portal.shell.catalogs import ensure_compiled
     from portal.shell.i18n import select_locale
 
     ensure_compiled(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    listeners.install()  # every database hook, in order: portal/listeners.py
     db.init_app(app)
     migrate.init_app(
         app,

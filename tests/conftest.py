@@ -225,3 +225,14 @@ def client_with_session(app, username: str):
 @pytest.fixture
 def dialect(database_url) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def guard_off():
+    """The ORM guard's scoping and write checks uninstalled for one test, to prove that the layers around
+    it (the unit gate, the access functions, row-level security) hold on their own. Audit rows stay."""
+    from portal import listeners
+    from portal.tenancy import guard
+
+    with listeners.without(guard.scope_tenant_queries, guard.check_write_reach):
+        yield

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
 from portal.extensions import db
@@ -31,8 +31,7 @@ class AuditIsAppendOnly(RuntimeError):
     pass
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session, flush_context, instances) -> None:
+def refuse_audit_changes(session, flush_context, instances) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEvent):
             raise AuditIsAppendOnly("audit rows cannot be changed or deleted")

@@ -9,8 +9,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import case, delete, event, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import aliased
 
 from portal import clock
 from portal.criteria.metrics import METRICS, measure
@@ -21,7 +21,6 @@ from portal.tenancy.models import AdminUnit
 
 TOUCHED = "portal.touched_communes"  # commune id -> tables written in this transaction
 READ_BY_METRICS = frozenset().union(*(m.tables for m in METRICS.values()))
-KEEP_CURRENT = True  # the write benchmark switches it off to measure its cost
 
 
 def version_in_force(day: date | None = None, session=None) -> CriteriaVersion | None:
@@ -149,18 +148,16 @@ def load_default_criteria(province: AdminUnit, path: Path) -> CriteriaVersion | 
     return version
 
 
-@event.listens_for(Session, "after_flush")
-def _remember_written_communes(session, flush_context) -> None:
+def remember_written_communes(session, flush_context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, TenantOwned):
             session.info.setdefault(TOUCHED, {}).setdefault(obj.commune_id, set()).add(obj.__tablename__)
 
 
-@event.listens_for(Session, "before_commit")
-def _keep_results_current(session) -> None:
+def keep_results_current(session) -> None:
     session.flush()
     touched = session.info.pop(TOUCHED, None)
-    if not touched or not KEEP_CURRENT or not any(tables & READ_BY_METRICS for tables in touched.values()):
+    if not touched or not any(tables & READ_BY_METRICS for tables in touched.values()):
         return
     version = version_in_force(session=session)
     if version is None:
@@ -172,6 +169,5 @@ def _keep_results_current(session) -> None:
             store(commune_id, criteria, today, session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_written_communes(session) -> None:
+def forget_written_communes(session) -> None:
     session.info.pop(TOUCHED, None)

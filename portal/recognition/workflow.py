@@ -11,8 +11,6 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.clock import utcnow
@@ -284,13 +282,11 @@ def _decide(actor, dossier: Dossier, decision: dict, require_validity: bool) -> 
     dossier.decided_by_id = actor.id
 
 
-@event.listens_for(Session, "after_rollback")
-def _discard_unsaved_files(session) -> None:
+def discard_unsaved_files(session) -> None:
     """A file written for a transaction that did not commit leaves no trace on disk."""
     for path in session.info.pop(NEW_FILES, []):
         path.unlink(missing_ok=True)
 
 
-@event.listens_for(Session, "after_commit")
-def _keep_saved_files(session) -> None:
+def keep_saved_files(session) -> None:
     session.info.pop(NEW_FILES, None)

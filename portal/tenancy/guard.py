@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Table, event, insert, inspect
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy import ForeignKey, Table, insert, inspect
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql import visitors
 
 from portal import clock
@@ -26,10 +26,6 @@ ACTOR = "portal.actor_id"  # the acting user's id, for the audit row
 SYSTEM = "portal.system"  # CLI, migrations, metric rebuilds: explicitly unscoped
 
 tenant_models: list[type] = []
-
-# Only the isolation tests turn this off, to prove the layers above the guard hold on their own.
-ENFORCE = True
-
 
 class ScopeMissing(RuntimeError):
     """A tenant-owned model was queried or written with no reach set."""
@@ -106,9 +102,8 @@ def _touches_tenant_data(state) -> bool:
     return through_models
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _scope_tenant_queries(state) -> None:
-    if not ENFORCE or not (state.is_select or state.is_update or state.is_delete) or state.is_column_load:
+def scope_tenant_queries(state) -> None:
+    if not (state.is_select or state.is_update or state.is_delete) or state.is_column_load:
         return
     if not _touches_tenant_data(state):
         return
@@ -158,10 +153,9 @@ def _primary_key(obj) -> str | None:
     return "-".join(str(v) for v in values) if all(v is not None for v in values) else None
 
 
-@event.listens_for(Session, "before_flush")
-def _check_write_reach(session, flush_context, instances) -> None:
+def check_write_reach(session, flush_context, instances) -> None:
     touched = [o for o in (*session.new, *session.dirty, *session.deleted) if isinstance(o, TenantOwned)]
-    if not ENFORCE or not touched or session.info.get(SYSTEM):
+    if not touched or session.info.get(SYSTEM):
         return
     write = session.info.get(WRITE_REACH)
     if write is None:
@@ -173,8 +167,7 @@ def _check_write_reach(session, flush_context, instances) -> None:
             raise OutsideReach("a row cannot move to another commune")
 
 
-@event.listens_for(Session, "after_flush")
-def _audit_tenant_writes(session, flush_context) -> None:
+def audit_tenant_writes(session, flush_context) -> None:
     from portal.audit.models import AuditEvent
 
     rows = []

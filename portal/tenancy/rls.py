@@ -20,10 +20,6 @@ The portal connects as an application role that owns no table and has no BYPASSR
 import weakref
 from functools import lru_cache
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-
 from portal.tenancy.guard import REACH, SYSTEM, WRITE_REACH
 
 SESSION_KEY = "portal.rls_session"  # connection.info: the ORM session using the connection now
@@ -49,15 +45,13 @@ def _listed(ids: frozenset) -> str:
     return ",".join(str(i) for i in sorted(ids))
 
 
-@event.listens_for(Session, "after_begin")
-def _bind_connection(session, transaction, connection) -> None:
+def bind_connection(session, transaction, connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.info[SESSION_KEY] = weakref.ref(session)
         connection.info.pop(APPLIED_KEY, None)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _apply_reach(conn, cursor, statement, parameters, context, executemany) -> None:
+def apply_reach(conn, cursor, statement, parameters, context, executemany) -> None:
     ref = conn.info.get(SESSION_KEY)
     session = ref() if ref is not None else None
     if session is None:
@@ -71,18 +65,14 @@ def _apply_reach(conn, cursor, statement, parameters, context, executemany) -> N
         conn.info[APPLIED_KEY] = wanted
 
 
-def _forget(conn, *args) -> None:
+def forget_applied(conn, *args) -> None:
     """The transaction's settings are gone: the next statement sends them again."""
     if not conn.invalidated:  # a connection lost mid-transaction: its info goes with it (and may not be read)
         conn.info.pop(APPLIED_KEY, None)
 
 
-def _unbind(conn, *args) -> None:
+def unbind(conn, *args) -> None:
     if not conn.invalidated:
         conn.info.pop(APPLIED_KEY, None)
         conn.info.pop(SESSION_KEY, None)
 
-
-event.listen(Engine, "rollback_savepoint", _forget)
-event.listen(Engine, "commit", _unbind)
-event.listen(Engine, "rollback", _unbind)

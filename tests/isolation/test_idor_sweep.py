@@ -14,7 +14,6 @@ from portal.drug_tests.models import DrugTest, SuspicionLead
 from portal.extensions import db
 from portal.persons.models import Person
 from portal.prevention.models import PreventionModel
-from portal.tenancy import guard as guard_module
 from portal.tenancy.guard import clear_reach, system_scope
 from portal.villages.models import Household, Village
 from tests.conftest import client_with_session, empty_database
@@ -88,11 +87,12 @@ def unchanged_app(_migrated_app, unchanged_world):
 
 @pytest.mark.parametrize("guard", ["guard on", "guard off"])
 @pytest.mark.parametrize("endpoint", sorted(UNIT_ROUTES))
-def test_out_of_reach_answers_404_and_writes_nothing(unchanged_app, unchanged_world, endpoint, guard, monkeypatch):
+def test_out_of_reach_answers_404_and_writes_nothing(unchanged_app, unchanged_world, endpoint, guard, request):
     """With the ORM guard off too: the unit gate and the access functions must hold on their own."""
     app, world = unchanged_app, unchanged_world
     session_for = partial(client_with_session, app)
-    monkeypatch.setattr(guard_module, "ENFORCE", guard == "guard on")
+    if guard == "guard off":
+        request.getfixturevalue("guard_off")
     rule = _rule(app, endpoint)
     route = UNIT_ROUTES[endpoint]
     refused = 0

@@ -13,17 +13,16 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.persons.models import Person
-from portal.tenancy import guard
 from portal.tenancy.database import owner_engine, role_problems
 from portal.tenancy.guard import clear_reach, set_reach, tenant_models
 from portal.villages.models import Village
 
 
 @pytest.fixture(autouse=True)
-def _postgresql_without_the_guard(dialect, monkeypatch):
+def _postgresql_without_the_guard(dialect, request):
     if dialect != "postgresql":
         pytest.skip("row-level security is PostgreSQL's")
-    monkeypatch.setattr(guard, "ENFORCE", False)
+    request.getfixturevalue("guard_off")
 
 
 def _owner_count(table: str, commune_id: int | None = None) -> int:
