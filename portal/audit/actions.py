@@ -1,25 +1,27 @@
 """Recording events that are not row changes of a register (logins, account changes, exports)."""
 
-import json
-
 from flask import has_request_context, request
 
+from portal import clock
 from portal.audit.models import AuditEvent
+from portal.audit.rows import audit_row
 from portal.extensions import db
 
 
 def record(action: str, *, actor_id=None, unit_id=None, object_type="", object_id=None, before=None, after=None):
     """Add one audit row to the current transaction; it commits or rolls back with the change."""
-    event = AuditEvent(
-        action=action,
-        user_id=actor_id,
+    row = audit_row(
+        action,
+        at=clock.utcnow(),
+        actor_id=actor_id,
         unit_id=unit_id,
         object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        before=json.dumps(before, ensure_ascii=False) if before else None,
-        after=json.dumps(after, ensure_ascii=False) if after else None,
+        object_id=object_id,
+        before=before,
+        after=after,
         ip=request.remote_addr if has_request_context() else None,
     )
+    event = AuditEvent(**row)
     db.session.add(event)
     return event
 

@@ -6,7 +6,6 @@ any edit. The commune's criteria are marked touched, so its results are recomput
 commit like after any register write. The caller commits (or rolls back: nothing stays)."""
 
 import contextvars
-import json
 import queue
 import threading
 from collections.abc import Callable
@@ -15,15 +14,15 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 
 from portal.audit.models import AuditEvent
+from portal.audit.rows import audit_row
 from portal.clock import utcnow
 from portal.criteria.results import TOUCHED
 from portal.extensions import db
 from portal.imports.plan import Plan
 from portal.shell.text import fold
-from portal.tenancy.guard import SYSTEM, WRITE_REACH, OutsideReach, jsonable, tenant_models
+from portal.tenancy.guard import SYSTEM, WRITE_REACH, OutsideReach, tenant_models
 
 CHUNK = 2000
-AUDIT_JSON = json.JSONEncoder(ensure_ascii=False, default=jsonable)  # one encoder: json.dumps makes one per call
 
 
 @dataclass
@@ -132,21 +131,17 @@ class Inserter:
         """The rows the guard writes for ORM inserts: every column but the excluded ones."""
         model = self.spec.model
         keys = [k for k in rows[0] if k not in set(model.audit_exclude) and k != "id"]
-        constant = {
-            "at": self.now,
-            "user_id": self.actor_id,
-            "unit_id": self.commune.id,
-            "object_type": model.__tablename__,
-            "action": "create",
-            "before": None,
-            "system": self.system,
-        }
         return [
-            {
-                **constant,
-                "object_id": str(row_id),
-                "after": AUDIT_JSON.encode({"id": row_id, **{k: row[k] for k in keys}}),
-            }
+            audit_row(
+                "create",
+                at=self.now,
+                actor_id=self.actor_id,
+                unit_id=self.commune.id,
+                object_type=model.__tablename__,
+                object_id=row_id,
+                after={"id": row_id, **{k: row[k] for k in keys}},
+                system=self.system,
+            )
             for row_id, row in zip(ids, rows, strict=True)
         ]
 

@@ -1,5 +1,6 @@
 """The one write path of every register: validate, apply, fold the search key, flush; the ORM guard
-adds the audit row and refuses writes outside the commune. The caller commits."""
+adds the audit row, naming the acting user given here, and refuses writes outside the commune. The
+caller commits."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
@@ -9,6 +10,7 @@ from portal import clock
 from portal.extensions import db
 from portal.registers.spec import Register
 from portal.shell.text import clean, fold
+from portal.tenancy.guard import acting_as
 from portal.tenancy.models import AdminUnit
 
 NOT_COPIED = {"csrf_token", "version", "submit"}
@@ -33,6 +35,11 @@ def copy_form_fields(commune: AdminUnit, row, data: dict) -> None:
         setattr(row, name, clean(value) if isinstance(value, str) else value)
 
 
+def _acting(actor) -> None:
+    """The audit rows of this write name `actor` (None: the system, e.g. the demo loader)."""
+    acting_as(db.session, actor.id if actor is not None else None)
+
+
 def _flush(row) -> dict:
     try:
         db.session.flush()
@@ -51,6 +58,7 @@ def _is_unique_violation(exc: IntegrityError) -> bool:
 
 def save_row(register: Register, commune: AdminUnit, actor, row, data: dict, seen_version: int | None = None):
     """Create (row=None) or update a row. Returns (row, errors by field); raises Conflict."""
+    _acting(actor)
     if row is not None and row.version != seen_version:
         raise Conflict(row)
     errors = register.validate(commune, data, row) if register.validate else {}
@@ -72,10 +80,12 @@ def save_row(register: Register, commune: AdminUnit, actor, row, data: dict, see
 
 
 def delete_row(register: Register, commune: AdminUnit, actor, row) -> None:
+    _acting(actor)
     row.deleted_at = clock.utcnow()
     db.session.flush()
 
 
 def restore_row(register: Register, commune: AdminUnit, actor, row) -> dict:
+    _acting(actor)
     row.deleted_at = None
     return _flush(row)

@@ -8,11 +8,8 @@ A model becomes tenant-owned by inheriting `TenantOwned`. From then on, without 
 - the isolation tests seed it, sweep its routes and look for its canaries.
 """
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Table, insert, inspect
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, with_loader_criteria
@@ -56,6 +53,11 @@ def set_reach(session, read: frozenset[int], write: frozenset[int] = frozenset()
     session.info[WRITE_REACH] = frozenset(write) & frozenset(read)
     session.info[ACTOR] = actor_id
     session.info.pop(SYSTEM, None)
+
+
+def acting_as(session, actor_id) -> None:
+    """The user the next writes' audit rows name."""
+    session.info[ACTOR] = actor_id
 
 
 def clear_reach(session) -> None:
@@ -121,14 +123,6 @@ def scope_tenant_queries(state) -> None:
     )
 
 
-def jsonable(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 def _changes(obj, action: str) -> tuple[dict | None, dict | None]:
     state = inspect(obj)
     skip = set(getattr(obj, "audit_exclude", ()))
@@ -139,12 +133,12 @@ def _changes(obj, action: str) -> tuple[dict | None, dict | None]:
             continue
         hist = state.attrs[key].history
         if action == "create":
-            after[key] = jsonable(getattr(obj, key))
+            after[key] = getattr(obj, key)
         elif action == "delete":
-            before[key] = jsonable(hist.unchanged[0] if hist.unchanged else (hist.deleted or [None])[0])
+            before[key] = hist.unchanged[0] if hist.unchanged else (hist.deleted or [None])[0]
         elif hist.has_changes():
-            before[key] = jsonable(hist.deleted[0] if hist.deleted else None)
-            after[key] = jsonable(hist.added[0] if hist.added else None)
+            before[key] = hist.deleted[0] if hist.deleted else None
+            after[key] = hist.added[0] if hist.added else None
     return (before or None), (after or None)
 
 
@@ -169,6 +163,7 @@ def check_write_reach(session, flush_context, instances) -> None:
 
 def audit_tenant_writes(session, flush_context) -> None:
     from portal.audit.models import AuditEvent
+    from portal.audit.rows import audit_row
 
     rows = []
     now = clock.utcnow()
@@ -182,18 +177,18 @@ def audit_tenant_writes(session, flush_context) -> None:
             if action == "update" and before is None and after is None:
                 continue
             rows.append(
-                {
-                    "at": now,
-                    "user_id": session.info.get(ACTOR),
-                    "unit_id": obj.commune_id,
-                    "object_type": obj.__tablename__,
+                audit_row(
+                    action,
+                    at=now,
+                    actor_id=session.info.get(ACTOR),
+                    unit_id=obj.commune_id,
+                    object_type=obj.__tablename__,
                     # the primary key is set once the row is inserted (identity comes only after the flush)
-                    "object_id": _primary_key(obj),
-                    "action": action,
-                    "before": json.dumps(before, ensure_ascii=False) if before else None,
-                    "after": json.dumps(after, ensure_ascii=False) if after else None,
-                    "system": bool(session.info.get(SYSTEM)),
-                }
+                    object_id=_primary_key(obj),
+                    before=before,
+                    after=after,
+                    system=bool(session.info.get(SYSTEM)),
+                )
             )
     if rows:
         session.connection().execute(insert(AuditEvent.__table__), rows)
