@@ -71,9 +71,7 @@ def start(unit):
     try:
         dossier = workflow.start(current_user, unit, request.form.get("period", ""))
     except workflow.Refused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-        return redirect(url_for("recognition.index", unit_code=unit.code))
+        return _refused(refused, back=url_for("recognition.index", unit_code=unit.code))
     db.session.commit()
     flash(_("Self-assessment started. Check the scorecard, explain what is not met, attach the minutes."), "success")
     return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id))
@@ -103,6 +101,17 @@ def _page(unit, dossier, *, errors=None, typed=None):
         broken=access.broken_since([unit.id]).get(unit.id),
         remarks=_last_remarks(dossier),
     )
+
+
+def _refused(refused: "workflow.Refused", unit=None, dossier_id=None, *, errors=None, typed=None, back=None):
+    """A refused step leaves nothing behind: its transaction is rolled back and the reason flashed. Then
+    either `back` (a step with no form of its own), or the dossier page again with the errors beside
+    their fields and what was typed still in them."""
+    db.session.rollback()
+    flash(str(refused.message), "error")
+    if back is not None:
+        return redirect(back)
+    return _page(unit, access.get_dossier(unit, dossier_id), errors=errors, typed=typed)
 
 
 def _last_remarks(dossier):
@@ -137,9 +146,7 @@ def edit(unit, dossier_id):
         if request.form.get("then") == "submit":
             workflow.transition(current_user, dossier, "submit")
     except workflow.Refused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-        return _page(unit, access.get_dossier(unit, dossier_id), errors=refused.errors, typed=typed)
+        return _refused(refused, unit, dossier_id, errors=refused.errors, typed=typed)
     db.session.commit()
     if dossier.state == "submitted":
         flash(_("Dossier submitted to the district for appraisal (round %(n)s).", n=dossier.round), "success")
@@ -160,9 +167,7 @@ def upload(unit, dossier_id):
         workflow.add_attachment(current_user, dossier, upload.filename if upload else "", data)
         db.session.commit()
     except workflow.Refused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-        return _page(unit, access.get_dossier(unit, dossier_id), errors=refused.errors)
+        return _refused(refused, unit, dossier_id, errors=refused.errors)
     flash(_("File attached."), "success")
     return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id) + "#attachments")
 
@@ -183,9 +188,7 @@ def remove(unit, dossier_id, attachment_id):
     try:
         workflow.remove_attachment(current_user, dossier, attachment)
     except workflow.Refused as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-        return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier_id))
+        return _refused(refused, back=url_for("recognition.show", unit_code=unit.code, dossier_id=dossier_id))
     db.session.commit()
     flash(_("File removed from the dossier."), "success")
     return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id) + "#attachments")
@@ -213,10 +216,8 @@ def _transition_view(action: str):
                 valid_until=parse_day(request.form.get("valid_until")),
             )
         except workflow.Refused as refused:
-            db.session.rollback()
-            flash(str(refused.message), "error")
             errors = {f"{action}-{k}": v for k, v in refused.errors.items()}
-            return _page(unit, access.get_dossier(unit, dossier_id), errors=errors, typed=typed)
+            return _refused(refused, unit, dossier_id, errors=errors, typed=typed)
         db.session.commit()
         flash(_("Done: the dossier is now “%(state)s”.", state=STAGE_LABELS[dossier.state]), "success")
         return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id))
