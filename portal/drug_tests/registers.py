@@ -9,7 +9,7 @@ from sqlalchemy import exists, select
 from portal import clock
 from portal.drug_tests.due import test_due_on, tested
 from portal.drug_tests.forms import DrugTestForm, MissedCaseForm, SuspicionLeadForm
-from portal.drug_tests.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
+from portal.drug_tests.models import GROUNDS, RESULTS, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
 from portal.persons.legal_terms import KINDS
 from portal.persons.models import StatusEpisode
@@ -67,9 +67,9 @@ suspicion_leads = declare(
         title=_l("Suspects listed for testing"),
         noun=_l("suspect"),
         columns=[
-            Column("person", _l("Person"), sortable=False),
+            Column("person", sortable=False),
             Column("ground", _l("Ground"), link=True),
-            Column("listed_on", _l("Listed on")),
+            Column("listed_on"),
             Column("tested", _l("Test"), sortable=False),
         ],
         describe=lambda row, personal: f"{person_name(row.person, personal)} · {format_day(row.listed_on)}",
@@ -89,7 +89,6 @@ suspicion_leads = declare(
         default_sort="-listed_on",
         cell=_lead_cell,
         prefill=("person_id",),
-        choices={"ground": GROUNDS},
         personal_fields=("source", "notes"),
     )
 )
@@ -141,11 +140,11 @@ drug_tests = declare(
         title=_l("Drug tests"),
         noun=_l("drug test"),
         columns=[
-            Column("person", _l("Person"), sortable=False),
-            Column("tested_on", _l("Tested on"), link=True),
-            Column("reason", _l("Why tested"), choices=TEST_REASONS),
-            Column("sample", _l("Sample"), choices=SAMPLES),
-            Column("result", _l("Result"), choices=RESULTS, personal=True),
+            Column("person", sortable=False),
+            Column("tested_on", link=True),
+            Column("reason"),
+            Column("sample"),
+            Column("result", personal=True),
         ],
         describe=lambda row, personal: f"{person_name(row.person, personal)} · {format_day(row.tested_on)}",
         search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.testing_body} {row.substances}",
@@ -159,7 +158,6 @@ drug_tests = declare(
         after_save=after_test_saved,
         cell=_test_cell,
         prefill=("person_id", "lead_id"),
-        choices={"reason": TEST_REASONS, "sample": SAMPLES, "result": RESULTS},
         personal_fields=("result", "substances", "notes"),
         field_labels={"lead_id": _l("Answers the suspicion")},
     )
@@ -232,7 +230,7 @@ missed_cases = declare(
         noun=_l("missed case"),
         columns=[
             Column("person", _l("Person"), sortable=False),
-            Column("detected_on", _l("Found on"), link=True),
+            Column("detected_on", link=True),
             Column("test", _l("Test"), sortable=False),
             Column("state", _l("State"), sortable=False),
         ],

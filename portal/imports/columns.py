@@ -41,8 +41,10 @@ class Bad(ValueError):
 @dataclass(frozen=True)
 class Column:
     key: str  # the key the spec reads (a model attribute, or a name it resolves, like "village")
-    label: Any  # the header, as the template writes it (Vietnamese) and as the preview names it
     kind: str = TEXT
+    # The header, as the template writes it (Vietnamese) and as the preview names it. None: the label of the
+    # register form's field of that name (see ImportSpec.columns), like the choices and the length limit.
+    label: Any = None
     required: bool = False
     max_length: int = 0
     choices: dict | None = None  # stored value -> label

@@ -2,8 +2,9 @@
 cells become stored values under the same rules as the register's form (lengths, CCCD, dates, the
 commune's villages and households). One spec per register; `plan` and `write` do the rest."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from portal.persons.cccd import cccd_problems
 from portal.persons.models import SEXES, Person
 from portal.registers.registry import REGISTERS
 from portal.registers.rows import limit
+from portal.registers.spec import declared_fields
 from portal.shell.i18n import format_day
 from portal.shell.sheets import YES_WORD
 from portal.shell.text import fold
@@ -33,7 +35,7 @@ class Converted:
 class ImportSpec:
     slug: str
     model: type
-    columns: list[Column]
+    declared: list[Column]  # what is the sheet's own; labels, choices and limits come from the register
     key_label = _l("Natural key")
     personal: frozenset[str] = frozenset()  # columns only roles with personal access may export
     required_any: tuple[tuple[str, ...], ...] = ()  # at least one of each group must be in the header
@@ -45,6 +47,25 @@ class ImportSpec:
     @property
     def title(self):
         return self.register.title
+
+    @cached_property
+    def columns(self) -> list[Column]:
+        """The sheet's columns, completed from the register: a column's label and choices are its form
+        field's (the field of that name, or of `<name>_id` for a row it names), its length limit the model's."""
+        fields = declared_fields(self.register.form)
+        completed = []
+        for column in self.declared:
+            own = fields.get(column.key) or fields.get(f"{column.key}_id")
+            attribute = getattr(self.model, column.key, None)
+            completed.append(
+                replace(
+                    column,
+                    label=column.label if column.label is not None else own.label,
+                    choices=column.choices if column.choices is not None or own is None else own.choices,
+                    max_length=column.max_length or (_length(attribute) if column.kind in (TEXT, CODE) else 0),
+                )
+            )
+        return completed
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -68,6 +89,14 @@ class ImportSpec:
 
     def after(self, commune, actor, added: list[tuple[int, dict]], changed: list[tuple[int, dict]]) -> None:
         """What the register's own write path does after a save, for the rows of a whole file."""
+
+
+def _length(attribute) -> int:
+    """A text column's limit, or 0 for what is not one of the model's text columns."""
+    try:
+        return limit(attribute)
+    except (AttributeError, IndexError, KeyError):
+        return 0
 
 
 def _live(model, commune, *columns):
@@ -120,26 +149,16 @@ class Villages(ImportSpec):
     slug = "villages"
     model = Village
     key_label = _l("Name")
-    columns = [
-        Column(
-            "name",
-            _l("Name"),
-            TEXT,
-            required=True,
-            max_length=limit(Village.name),
-            help=_l("The village's name."),
-            example="Làng Mới",
-        ),
+    declared = [
+        Column("name", TEXT, required=True, help=_l("The village's name."), example="Làng Mới"),
         Column(
             "kind",
-            _l("Kind"),
             CHOICE,
-            choices=VILLAGE_KINDS,
             default="village",
             help=_l("Village or residential group."),
             example=VILLAGE_KINDS["village"],
         ),
-        Column("head_name", _l("Village head"), TEXT, max_length=limit(Village.head_name), example="Lê Văn Bình"),
+        Column("head_name", TEXT, example="Lê Văn Bình"),
     ]
 
     def prepare(self, commune):
@@ -164,34 +183,24 @@ class Households(ImportSpec):
     model = Household
     key_label = _l("Household code")
     personal = frozenset({"representative_name", "address"})
-    columns = [
+    declared = [
         Column(
             "code",
-            _l("Household code"),
             CODE,
             required=True,
-            max_length=limit(Household.code),
             help=_l("The commune's own code for the household: it says which household a row updates."),
             example="LM-0001",
         ),
-        Column(
-            "representative_name",
-            _l("Representative"),
-            TEXT,
-            required=True,
-            max_length=limit(Household.representative_name),
-            example="Nguyễn Văn An",
-        ),
+        Column("representative_name", TEXT, required=True, example="Nguyễn Văn An"),
         Column(
             "village",
-            _l("Village"),
             TEXT,
             required=True,
             help=_l("The name of one of the commune's villages, as on its Villages page."),
             example="Làng Mới",
         ),
-        Column("address", _l("Address"), TEXT, max_length=limit(Household.address), example="Xóm 2"),
-        Column("members", _l("Members"), INT, low=1, high=60, help=_l("A whole number from 1 to 60."), example=4),
+        Column("address", TEXT, example="Xóm 2"),
+        Column("members", INT, low=1, high=60, help=_l("A whole number from 1 to 60."), example=4),
     ]
 
     def prepare(self, commune):
@@ -228,43 +237,21 @@ class HouseholdCommitments(ImportSpec):
     slug = "household-commitments"
     model = HouseholdCommitment
     key_label = _l("Household and campaign")
-    columns = [
-        Column("household_code", _l("Household code"), CODE, required=True, example="LM-0001"),
-        Column(
-            "campaign", _l("Campaign"), YEAR, required=True, help=_l("The campaign's year, e.g. 2025."), example="2025"
-        ),
+    declared = [
+        Column("household_code", CODE, required=True, example="LM-0001"),
+        Column("campaign", YEAR, required=True, help=_l("The campaign's year, e.g. 2025."), example="2025"),
         Column(
             "signed_on",
-            _l("Signed on"),
             DAY,
             past_only=True,
             help=_l("dd/mm/yyyy; required unless the household refused."),
             example=date(2025, 3, 15),
         ),
+        Column("signer_name", TEXT, help=_l("Leave empty when the representative signed."), example=""),
         Column(
-            "signer_name",
-            _l("Signed by"),
-            TEXT,
-            max_length=limit(HouseholdCommitment.signer_name),
-            help=_l("Leave empty when the representative signed."),
-            example="",
+            "refused", YESNO, default=False, help=_l("“Có” when the household refused; empty otherwise."), example=""
         ),
-        Column(
-            "refused",
-            _l("Refused to sign"),
-            YESNO,
-            default=False,
-            help=_l("“Có” when the household refused; empty otherwise."),
-            example="",
-        ),
-        Column(
-            "refusal_reason",
-            _l("Reason for refusing"),
-            TEXT,
-            max_length=limit(HouseholdCommitment.refusal_reason),
-            help=_l("Required when the household refused."),
-            example="",
-        ),
+        Column("refusal_reason", TEXT, help=_l("Required when the household refused."), example=""),
     ]
 
     def prepare(self, commune):
@@ -368,36 +355,22 @@ class Persons(ImportSpec):
     model = Person
     key_label = _l("CCCD number, or full name and date of birth")
     personal = frozenset({"full_name", "born_on", "cccd", "household_code", "address", "notes"})
-    columns = [
+    declared = [
+        Column("full_name", TEXT, required=True, example="Trần Văn Bình"),
         Column(
-            "full_name",
-            _l("Full name"),
-            TEXT,
-            required=True,
-            max_length=limit(Person.full_name),
-            example="Trần Văn Bình",
-        ),
-        Column(
-            "born_on",
-            _l("Date of birth"),
-            DAY,
-            required=True,
-            past_only=True,
-            help=_l("dd/mm/yyyy"),
-            example=date(1990, 5, 20),
+            "born_on", DAY, required=True, past_only=True, help=_l("dd/mm/yyyy"), example=date(1990, 5, 20)
         ),  # fmt: skip
-        Column("sex", _l("Sex"), CHOICE, required=True, choices=SEXES, example=SEXES["male"]),
+        Column("sex", CHOICE, required=True, example=SEXES["male"]),
         Column(
             "cccd",
-            _l("CCCD number"),
             CCCD,
             help=_l("12 digits; it says which person a row updates. Empty if unknown."),
             example="038090001234",
         ),
-        Column("village", _l("Village of residence"), TEXT, required=True, example="Làng Mới"),
-        Column("household_code", _l("Household code"), CODE, help=_l("Optional: the person's household."), example=""),
-        Column("address", _l("Address"), TEXT, max_length=limit(Person.address), example=""),
-        Column("notes", _l("Notes"), TEXT, max_length=limit(Person.notes), example=""),
+        Column("village", TEXT, required=True, example="Làng Mới"),
+        Column("household_code", CODE, help=_l("Optional: the person's household."), example=""),
+        Column("address", TEXT, example=""),
+        Column("notes", TEXT, example=""),
     ]
 
     def prepare(self, commune):
@@ -429,31 +402,31 @@ class DrugTests(ImportSpec):
     key_label = _l("Person, test date and sample")
     personal = frozenset({"cccd", "full_name", "born_on", "result", "substances", "notes"})
     required_any = (("cccd", "full_name"),)
-    columns = [
+    declared = [
         Column(
             "cccd",
-            _l("CCCD number"),
             CCCD,
+            label=_l("CCCD number"),
             help=_l("The tested person's CCCD; or leave it empty and give the full name and date of birth."),
             example="038090001234",
         ),
-        Column("full_name", _l("Full name"), TEXT, max_length=limit(Person.full_name), example="Trần Văn Bình"),
-        Column("born_on", _l("Date of birth"), DAY, past_only=True, example=date(1990, 5, 20)),
-        Column("tested_on", _l("Tested on"), DAY, required=True, past_only=True, example=date(2025, 6, 2)),
+        Column(
+            "full_name", TEXT, label=_l("Full name"), max_length=limit(Person.full_name), example="Trần Văn Bình"
+        ),  # the person's, not a drug test's
+        Column("born_on", DAY, label=_l("Date of birth"), past_only=True, example=date(1990, 5, 20)),
+        Column("tested_on", DAY, required=True, past_only=True, example=date(2025, 6, 2)),
         Column(
             "reason",
-            _l("Why tested"),
             CHOICE,
             required=True,
-            choices=TEST_REASONS,
             help=_l("Law 73/2021, Article 22(1)"),
             example=TEST_REASONS["under_management"],
         ),
-        Column("sample", _l("Sample"), CHOICE, required=True, choices=SAMPLES, example=SAMPLES["urine"]),
-        Column("result", _l("Result"), CHOICE, required=True, choices=RESULTS, example=RESULTS["negative"]),
-        Column("substances", _l("Substances found"), TEXT, max_length=limit(DrugTest.substances), example=""),
-        Column("testing_body", _l("Tested by"), TEXT, max_length=limit(DrugTest.testing_body), example="Trạm Y tế xã"),
-        Column("notes", _l("Notes"), TEXT, max_length=limit(DrugTest.notes), example=""),
+        Column("sample", CHOICE, required=True, example=SAMPLES["urine"]),
+        Column("result", CHOICE, required=True, example=RESULTS["negative"]),
+        Column("substances", TEXT, example=""),
+        Column("testing_body", TEXT, example="Trạm Y tế xã"),
+        Column("notes", TEXT, example=""),
     ]
 
     def prepare(self, commune):

@@ -15,9 +15,9 @@ incidents = declare(
         title=_l("Incidents"),
         noun=_l("incident"),
         columns=[
-            Column("occurred_on", _l("Occurred on"), link=True),
+            Column("occurred_on", link=True),
             Column("person", _l("Person"), sortable=False),
-            Column("severity", _l("Severity"), choices=SEVERITIES),
+            Column("severity"),
             Column("psychosis", _l("Psychosis")),
         ],
         describe=lambda row, personal: f"{SEVERITIES.get(row.severity, row.severity)} · {format_day(row.occurred_on)}",
@@ -33,7 +33,6 @@ incidents = declare(
             ),
         ],
         default_sort="-occurred_on",
-        choices={"severity": SEVERITIES},
         cell=lambda row, key, personal, unit: (
             (person_link(row, personal, unit) if row.person_id else "—") if key == "person" else None
         ),

@@ -14,12 +14,11 @@ from portal.persons.forms import SUPPORT_KINDS, PersonForm, ReintegrationSupport
 from portal.persons.legal_terms import (
     END_REASONS,
     KIND_LABELS,
-    POST_REHAB_AFTER,
     allowed_terms,
     conflicts,
     legal_end,
 )
-from portal.persons.models import SEXES, Person, ReintegrationSupport, StatusEpisode
+from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
 from portal.registers.access import live_rows
 from portal.registers.actions import copy_form_fields
 from portal.registers.display import initials, link
@@ -118,10 +117,10 @@ persons = declare(
         title=_l("Persons"),
         noun=_l("person"),
         columns=[
-            Column("full_name", _l("Full name"), personal=True, link=True),
-            Column("born_on", _l("Date of birth"), personal=True),
-            Column("sex", _l("Sex"), choices=SEXES),
-            Column("cccd", _l("CCCD number"), personal=True),
+            Column("full_name", personal=True, link=True),
+            Column("born_on", personal=True),
+            Column("sex"),
+            Column("cccd", personal=True),
             Column("village", _l("Village"), sortable=False),
             Column("status", _l("Current situation"), sortable=False),
         ],
@@ -142,7 +141,6 @@ persons = declare(
         apply=_apply_person,
         cell=_person_cell,
         personal_fields=("full_name", "born_on", "cccd", "address", "notes", "household_id"),
-        choices={"sex": SEXES},
         field_labels={"household_id": _l("Household"), "village_id": _l("Village of residence")},
         detail_template="persons/_person_detail.html",
         detail_context=_person_detail,
@@ -266,11 +264,11 @@ status_episodes = declare(
         title=_l("Status episodes"),
         noun=_l("status episode"),
         columns=[
-            Column("person", _l("Person"), sortable=False),
-            Column("kind", _l("Situation"), link=True),
-            Column("started_on", _l("From")),
-            Column("legal_end_on", _l("Legal end")),
-            Column("ended_on", _l("Ended on")),
+            Column("person", sortable=False),
+            Column("kind", link=True),
+            Column("started_on"),
+            Column("legal_end_on"),
+            Column("ended_on"),
             Column("state", _l("State"), sortable=False),
         ],
         describe=lambda row, personal: f"{KIND_LABELS.get(row.kind, row.kind)} · {person_name(row.person, personal)}",
@@ -290,11 +288,6 @@ status_episodes = declare(
         apply=_apply_episode,
         cell=_episode_cell,
         prefill=("person_id", "kind"),
-        choices={
-            "kind": KIND_LABELS,
-            "end_reason": END_REASONS,
-            "post_rehab_after": {k: v[0] for k, v in POST_REHAB_AFTER.items()},
-        },
         field_labels={"legal_end_on": _l("Legal end")},
     )
 )
@@ -310,10 +303,10 @@ reintegration_supports = declare(
         title=_l("Reintegration support"),
         noun=_l("support"),
         columns=[
-            Column("person", _l("Person"), sortable=False),
-            Column("kind", _l("Kind of support"), link=True),
-            Column("given_on", _l("Date")),
-            Column("provider", _l("Given by")),
+            Column("person", sortable=False),
+            Column("kind", link=True),
+            Column("given_on"),
+            Column("provider"),
         ],
         describe=lambda row, personal: f"{SUPPORT_KINDS.get(row.kind, row.kind)} · {person_name(row.person, personal)}",
         search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.provider}",
@@ -322,6 +315,5 @@ reintegration_supports = declare(
         default_sort="-given_on",
         cell=lambda row, key, personal, unit: person_link(row, personal, unit) if key == "person" else None,
         prefill=("person_id",),
-        choices={"kind": SUPPORT_KINDS},
     )
 )

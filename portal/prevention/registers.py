@@ -19,16 +19,15 @@ prevention_models = declare(
         title=_l("Prevention models"),
         noun=_l("prevention model"),
         columns=[
-            Column("name", _l("Name of the model"), link=True),
-            Column("led_by", _l("Led by")),
-            Column("started_on", _l("Started on")),
-            Column("status", _l("Status"), choices=MODEL_STATUSES),
+            Column("name", link=True),
+            Column("led_by"),
+            Column("started_on"),
+            Column("status"),
         ],
         describe=lambda row, personal: row.name,
         search_text=lambda row: f"{row.name} {row.led_by}",
         filters=[choice_filter("status", _l("Status"), PreventionModel.status, MODEL_STATUSES)],
         default_sort="name",
-        choices={"status": MODEL_STATUSES},
         detail_template="prevention/_model_detail.html",
         detail_context=lambda commune, row, personal: {
             "activities": db.session.scalars(
@@ -49,16 +48,15 @@ model_activities = declare(
         title=_l("Model activities"),
         noun=_l("activity"),
         columns=[
-            Column("model", _l("Model"), sortable=False),
-            Column("held_on", _l("Held on"), link=True),
-            Column("kind", _l("Kind of activity"), choices=ACTIVITY_KINDS),
-            Column("participants", _l("Participants")),
+            Column("model", sortable=False),
+            Column("held_on", link=True),
+            Column("kind"),
+            Column("participants"),
         ],
         describe=lambda row, personal: f"{row.model.name if row.model else ''} · {format_day(row.held_on)}",
         search_text=lambda row: f"{row.model.name if row.model else ''} {row.notes}",
         filters=[choice_filter("kind", _l("Kind of activity"), ModelActivity.kind, ACTIVITY_KINDS)],
         default_sort="-held_on",
-        choices={"kind": ACTIVITY_KINDS},
         prefill=("model_id",),
         cell=lambda row, key, personal, unit: (
             link(

@@ -1,14 +1,44 @@
-"""How a register is declared."""
+"""How a register is declared. Its form declares each field once (label, kind, choices, limits read from
+the model); the list's columns, the labels and choices shown on its pages, its export and its import
+sheet read them from there and add only what is theirs (a link, a sort, an example for the template)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from wtforms import SelectField
+from wtforms.fields.core import UnboundField
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A form field as the register's form declares it."""
+
+    label: Any
+    choices: dict | None  # stored value -> label, for a choice (the empty "choose" entry left out)
+
+
+def declared_fields(form_class) -> dict[str, Declared]:
+    """The fields of a form class, read from its declaration (no form is made, no request needed)."""
+    found = {}
+    for klass in reversed(form_class.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, UnboundField):
+                found[name] = Declared(value.args[0] if value.args else value.kwargs.get("label"), _choices(value))
+    return found
+
+
+def _choices(unbound: UnboundField) -> dict | None:
+    if not issubclass(unbound.field_class, SelectField) or not unbound.kwargs.get("choices"):
+        return None
+    pairs = [(c[0], c[1]) if isinstance(c, tuple) else (c.value, c.label) for c in unbound.kwargs["choices"]]
+    return {value: label for value, label in pairs if value not in ("", None)}
 
 
 @dataclass(frozen=True)
 class Column:
     key: str  # attribute of the row (or a name the register's `cell` function knows)
-    label: Any
+    label: Any = None  # None: the form field's label (of `key`, or of `key`_id for a row it names)
     personal: bool = False  # masked for roles without registers.read_personal
     sortable: bool = True
     link: bool = False  # links to the row's page
@@ -58,6 +88,18 @@ class Register:
 
     def __post_init__(self):
         self.name = self.name or self.slug
+        declared = declared_fields(self.form)
+        self.choices = {**{k: f.choices for k, f in declared.items() if f.choices}, **self.choices}
+        self.columns = [self._completed(column, declared) for column in self.columns]
+
+    def _completed(self, column: Column, declared: dict[str, Declared]) -> Column:
+        """A list column with what the form declares of its field: its label, and its choices."""
+        own = declared.get(column.key) or declared.get(f"{column.key}_id")
+        label = column.label if column.label is not None else (own.label if own else self.field_labels.get(column.key))
+        if label is None:
+            raise ValueError(f"{self.slug}: column {column.key!r} has no label and no form field of that name")
+        choices = column.choices if column.choices is not None else self.choices.get(column.key)
+        return replace(column, label=label, choices=choices)
 
     def follow(self, rule: Callable) -> Callable:
         """Run `rule` after every save of this register (a higher domain's consequence of a lower one's write)."""

@@ -64,16 +64,15 @@ villages = declare(
         title=_l("Villages and residential groups"),
         noun=_l("village"),
         columns=[
-            Column("name", _l("Name"), link=True),
-            Column("kind", _l("Kind"), choices=VILLAGE_KINDS),
-            Column("head_name", _l("Village head")),
+            Column("name", link=True),
+            Column("kind"),
+            Column("head_name"),
         ],
         describe=lambda row, personal: row.name,
         search_text=lambda row: f"{row.name} {row.head_name}",
         filters=[choice_filter("kind", _l("Kind"), Village.kind, VILLAGE_KINDS)],
         default_sort="name",
         validate=_validate_village,
-        choices={"kind": VILLAGE_KINDS},
         detail_template="villages/_village_detail.html",
         detail_context=lambda commune, row, personal: {
             "households": db.session.scalar(
@@ -125,10 +124,10 @@ households = declare(
         noun=_l("household"),
         columns=[
             Column("code", _l("Code"), link=True),
-            Column("representative_name", _l("Representative"), personal=True),
-            Column("village", _l("Village"), sortable=False),
-            Column("address", _l("Address"), personal=True),
-            Column("members", _l("Members")),
+            Column("representative_name", personal=True),
+            Column("village", sortable=False),
+            Column("address", personal=True),
+            Column("members"),
         ],
         describe=lambda row, personal: (
             f"{row.code} · {row.representative_name if personal else initials(row.representative_name)}"
@@ -212,9 +211,9 @@ household_commitments = declare(
         columns=[
             Column("household", _l("Household"), sortable=False, link=True),
             Column("representative", _l("Representative"), sortable=False),
-            Column("campaign", _l("Campaign")),
+            Column("campaign"),
             Column("refused", _l("State")),
-            Column("signed_on", _l("Signed on")),
+            Column("signed_on"),
         ],
         describe=lambda row, personal: f"{row.household_code} · {row.campaign}",
         search_text=lambda row: f"{row.household_code} {row.campaign}",
@@ -267,11 +266,11 @@ village_head_commitments = declare(
         title=_l("Village heads' commitments"),
         noun=_l("village head's commitment"),
         columns=[
-            Column("village", _l("Village"), sortable=False, link=True),
-            Column("campaign", _l("Campaign")),
-            Column("head_name", _l("Village head")),
-            Column("signed_on", _l("Signed on")),
-            Column("conference", _l("Conference")),
+            Column("village", sortable=False, link=True),
+            Column("campaign"),
+            Column("head_name"),
+            Column("signed_on"),
+            Column("conference"),
         ],
         describe=lambda row, personal: f"{row.village.name if row.village else ''} · {row.campaign}",
         search_text=lambda row: f"{row.village.name if row.village else ''} {row.head_name} {row.campaign}",
