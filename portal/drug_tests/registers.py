@@ -144,7 +144,7 @@ drug_tests = declare(
             Column("tested_on", link=True),
             Column("reason"),
             Column("sample"),
-            Column("result", personal=True),
+            Column("result"),
         ],
         describe=lambda row, personal: f"{person_name(row.person, personal)} · {format_day(row.tested_on)}",
         search_text=lambda row: f"{row.person.full_name if row.person else ''} {row.testing_body} {row.substances}",

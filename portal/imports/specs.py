@@ -37,7 +37,7 @@ class ImportSpec:
     model: type
     declared: list[Column]  # what is the sheet's own; labels, choices and limits come from the register
     key_label = _l("Natural key")
-    personal: frozenset[str] = frozenset()  # columns only roles with personal access may export
+    identity: frozenset[str] = frozenset()  # columns naming a person of another register (their personal fields)
     required_any: tuple[tuple[str, ...], ...] = ()  # at least one of each group must be in the header
 
     @property
@@ -47,6 +47,14 @@ class ImportSpec:
     @property
     def title(self):
         return self.register.title
+
+    @cached_property
+    def personal(self) -> frozenset[str]:
+        """Columns only roles with personal access may export: the register's personal fields (a household
+        by its code for `household_id`), and the identity of a person this sheet names."""
+        fields = self.register.personal_fields
+        keys = {c.key for c in self.declared}
+        return frozenset(k for k in keys if k in fields or k.replace("_code", "_id") in fields) | self.identity
 
     @cached_property
     def columns(self) -> list[Column]:
@@ -182,7 +190,6 @@ class Households(ImportSpec):
     slug = "households"
     model = Household
     key_label = _l("Household code")
-    personal = frozenset({"representative_name", "address"})
     declared = [
         Column(
             "code",
@@ -354,7 +361,6 @@ class Persons(ImportSpec):
     slug = "persons"
     model = Person
     key_label = _l("CCCD number, or full name and date of birth")
-    personal = frozenset({"full_name", "born_on", "cccd", "household_code", "address", "notes"})
     declared = [
         Column("full_name", TEXT, required=True, example="Trần Văn Bình"),
         Column(
@@ -400,7 +406,7 @@ class DrugTests(ImportSpec):
     slug = "tests"
     model = DrugTest
     key_label = _l("Person, test date and sample")
-    personal = frozenset({"cccd", "full_name", "born_on", "result", "substances", "notes"})
+    identity = frozenset({"cccd", "full_name", "born_on"})  # the person tested, as the persons register keeps them
     required_any = (("cccd", "full_name"),)
     declared = [
         Column(

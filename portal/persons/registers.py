@@ -117,10 +117,10 @@ persons = declare(
         title=_l("Persons"),
         noun=_l("person"),
         columns=[
-            Column("full_name", personal=True, link=True),
-            Column("born_on", personal=True),
+            Column("full_name", link=True),
+            Column("born_on"),
             Column("sex"),
-            Column("cccd", personal=True),
+            Column("cccd"),
             Column("village", _l("Village"), sortable=False),
             Column("status", _l("Current situation"), sortable=False),
         ],

@@ -39,7 +39,7 @@ def _choices(unbound: UnboundField) -> dict | None:
 class Column:
     key: str  # attribute of the row (or a name the register's `cell` function knows)
     label: Any = None  # None: the form field's label (of `key`, or of `key`_id for a row it names)
-    personal: bool = False  # masked for roles without registers.read_personal
+    personal: bool | None = None  # masked for viewers (no registers.read_personal); None: in personal_fields
     sortable: bool = True
     link: bool = False  # links to the row's page
     choices: dict | None = None  # stored value -> label
@@ -81,7 +81,7 @@ class Register:
     cell: Callable | None = None  # (row, key, personal, unit) -> value, for computed columns
     can_create: bool = True
     field_labels: dict = field(default_factory=dict)  # labels of fields not on the form (history, detail)
-    personal_fields: tuple[str, ...] = ()  # masked everywhere (detail, history) for viewers
+    personal_fields: tuple[str, ...] = ()  # the personal fields: masked for viewers in lists, pages, history, exports
     choices: dict = field(default_factory=dict)  # field -> {stored value: label}, for display
     references: dict = field(default_factory=dict)  # field -> table of the row it names (besides the form's)
     name: str = ""  # blueprint (endpoint prefix), when the URL segment alone would mislead; default: the slug
@@ -93,13 +93,15 @@ class Register:
         self.columns = [self._completed(column, declared) for column in self.columns]
 
     def _completed(self, column: Column, declared: dict[str, Declared]) -> Column:
-        """A list column with what the form declares of its field: its label, and its choices."""
+        """A list column with what the register declares of its field: the form's label and choices, and
+        whether it is personal (`personal_fields`)."""
         own = declared.get(column.key) or declared.get(f"{column.key}_id")
         label = column.label if column.label is not None else (own.label if own else self.field_labels.get(column.key))
         if label is None:
             raise ValueError(f"{self.slug}: column {column.key!r} has no label and no form field of that name")
         choices = column.choices if column.choices is not None else self.choices.get(column.key)
-        return replace(column, label=label, choices=choices)
+        personal = column.personal if column.personal is not None else column.key in self.personal_fields
+        return replace(column, label=label, choices=choices, personal=personal)
 
     def follow(self, rule: Callable) -> Callable:
         """Run `rule` after every save of this register (a higher domain's consequence of a lower one's write)."""

@@ -124,9 +124,9 @@ households = declare(
         noun=_l("household"),
         columns=[
             Column("code", _l("Code"), link=True),
-            Column("representative_name", personal=True),
+            Column("representative_name"),
             Column("village", sortable=False),
-            Column("address", personal=True),
+            Column("address"),
             Column("members"),
         ],
         describe=lambda row, personal: (
