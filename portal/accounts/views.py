@@ -17,6 +17,7 @@ from portal.accounts.access import (
 from portal.accounts.forms import AccountForm, GrantForm, ImportForm
 from portal.accounts.sheet import SheetError, read_accounts, template_workbook
 from portal.extensions import db
+from portal.shell.args import page_number
 from portal.tenancy.roles import ACCOUNTS_MANAGE, ROLES
 from portal.tenancy.routing import requires, unit_blueprint
 
@@ -34,7 +35,7 @@ def _role_choices(unit):
 @requires(ACCOUNTS_MANAGE, MANAGING_LEVELS)
 def index(unit):
     query = request.args.get("q", "")
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number(request.args)
     stmt = managed_users_query(current_user, unit, query)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     users = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()

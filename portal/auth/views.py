@@ -14,6 +14,7 @@ from portal.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from portal.auth.models import User
 from portal.auth.sessions import clear_keeping_language, end_session, start_session
 from portal.extensions import db
+from portal.shell.args import has_control_characters
 from portal.shell.i18n import LANGUAGES, set_language
 
 auth = Blueprint("auth", __name__, template_folder="templates")
@@ -26,6 +27,8 @@ ENROLLING = "totp_enrolling"  # the secret being enrolled, until a code proves t
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never another host, never a scheme-relative URL."""
     if not target:
+        return url_for("root.index")
+    if has_control_characters(target):  # a line break would split the Location header
         return url_for("root.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -21,6 +21,7 @@ from portal.registers.fields import RowSelectField
 from portal.registers.registry import by_table, load_row_choices
 from portal.registers.spec import Register
 from portal.shell import downloads
+from portal.shell.args import page_number
 from portal.tenancy.access import has_permission
 from portal.tenancy.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
 from portal.tenancy.routing import requires, unit_blueprint
@@ -113,7 +114,7 @@ class RegisterPages:
         personal = _personal(unit)
         can_search = personal or not register.search_is_personal
         usable = [f for f in register.filters if personal or not f.personal]
-        filters = {f.key: args.get(f.key, "") for f in usable}
+        filters = {f.key: _offered(f, unit, args.get(f.key, "")) for f in usable}
         sort = args.get("sort", "")
         show_deleted = args.get("deleted") == "1"
         query = args.get("q", "") if can_search else ""
@@ -134,7 +135,7 @@ class RegisterPages:
         register = self.register
         chosen = self.selection(unit, args)
         personal = chosen["personal"]
-        page = max(args.get("page", 1, type=int), 1)
+        page = page_number(args)
         rows, total = page_of(chosen["stmt"], page)
         if personal and rows and any(c.personal for c in register.columns):  # names, numbers, results shown
             record_list_read(current_user, unit, register.model.__tablename__, [r.id for r in rows], page=page)
@@ -312,6 +313,13 @@ class RegisterPages:
             flash(errors["__all__"], "error")
             return redirect(url_for(f"{self.register.name}.index", unit_code=unit.code, deleted=1))
         return self.saved(unit, row, _("%(what)s restored.", what=self.register.describe(row, True)))
+
+
+def _offered(spec, unit, value: str) -> str:
+    """The filter's value when the filter offers it, else no filter: a list filters only by its own choices."""
+    if not value:
+        return ""
+    return value if value in {str(choice) for choice, _label in spec.choices(unit)} else ""
 
 
 def _history(register: Register, unit, row, labels: dict, describe) -> list:

@@ -2,6 +2,8 @@
 
 from flask import request
 
+from portal.shell.args import refuse_nul_bytes
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -9,6 +11,8 @@ CSP = (
 
 
 def init_app(app) -> None:
+    app.before_request(refuse_nul_bytes)
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers
