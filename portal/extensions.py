@@ -35,3 +35,11 @@ def sqlite_pragmas(dbapi_connection, connection_record) -> None:
         if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "delete":
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def limit(attribute) -> int:
+    """The most characters a text field holds: its column's length (`String(120)`), or the limit a free-text
+    column declares (`info={"max_length": 2000}`, see registers.rows.text_column). Forms, import sheets and
+    account sheets read it from here, so each field's limit is written once, in its model."""
+    column = attribute.property.columns[0]
+    return column.type.length or column.info["max_length"]

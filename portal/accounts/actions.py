@@ -15,7 +15,7 @@ from portal.auth import two_factor
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password, one_time_password
 from portal.auth.sessions import revoke_all_sessions
-from portal.extensions import db
+from portal.extensions import db, limit
 from portal.shell.text import clean, fold
 from portal.tenancy.models import AdminUnit
 from portal.tenancy.roles import ROLES
@@ -72,8 +72,8 @@ def check_new_accounts(actor, scope: AdminUnit, accounts: list[NewAccount]) -> N
             account.errors["full_name"] = _l("Formulas are not accepted; enter the value itself.")
         elif not account.full_name:
             account.errors["full_name"] = _l("Enter the full name.")
-        elif len(account.full_name) > 120:
-            account.errors["full_name"] = _l("At most %(max)d characters.", max=120)
+        elif len(account.full_name) > limit(User.full_name):
+            account.errors["full_name"] = _l("At most %(max)d characters.", max=limit(User.full_name))
         account.unit, problems = check_role_target(actor, scope, account.role, account.unit_code)
         account.errors.update(problems)
 

@@ -11,12 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.drug_tests.models import RESULTS, SAMPLES, TEST_REASONS, DrugTest
-from portal.extensions import db
+from portal.extensions import db, limit
 from portal.imports.columns import CCCD, CHOICE, CODE, DAY, INT, TEXT, YEAR, YESNO, Column
 from portal.persons.cccd import cccd_problems
 from portal.persons.models import SEXES, Person
 from portal.registers.registry import REGISTERS
-from portal.registers.rows import limit
 from portal.registers.spec import declared_fields
 from portal.shell.i18n import format_day
 from portal.shell.sheets import YES_WORD

@@ -8,7 +8,7 @@ from wtforms.validators import Length
 from wtforms.widgets import TextInput
 
 from portal import clock
-from portal.registers.rows import limit
+from portal.extensions import limit
 from portal.shell.forms import PortalForm
 
 DATE_HINT = _l("dd/mm/yyyy")

@@ -32,13 +32,6 @@ def text_column(max_length: int, **kwargs):
     return mapped_column(Text, info={"max_length": max_length}, **kwargs)
 
 
-def limit(attribute) -> int:
-    """The most characters a text field holds: its column's length, or a `text_column`'s limit. Forms
-    and import sheets read it from here, so each field's limit is written once, in its model."""
-    column = attribute.property.columns[0]
-    return column.type.length or column.info["max_length"]
-
-
 def tenant_key(table: str) -> UniqueConstraint:
     """(commune_id, id) is unique, so other rows can point at a row *and* its commune."""
     return UniqueConstraint("commune_id", "id", name=f"uq_{table}_commune_id_id")
