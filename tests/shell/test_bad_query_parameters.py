@@ -83,3 +83,11 @@ def test_the_pages_of_any_user_and_the_language_switch_take_no_500(app, world):
         response = client.post("/language", data={"lang": "vi", "next": value})
         assert response.status_code == 302 and "\n" not in response.headers["Location"]
         assert response.headers["Location"] == "/"
+
+
+def test_a_nul_byte_in_a_form_field_is_refused_and_nothing_is_saved(app, world):
+    client = client_with_session(app, "officer_a")
+    before = client.get("/u/15085/hotspots/").get_data(as_text=True).count("Bãi")
+    response = client.post("/u/15085/hotspots/", data={"place": "Bãi\x00 sông", "kind": "use_point"})
+    assert response.status_code == 400
+    assert client.get("/u/15085/hotspots/").get_data(as_text=True).count("Bãi") == before
