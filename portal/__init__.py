@@ -144,9 +144,7 @@ def register_blueprints(app: Flask) -> None:
         criteria_cli,
     ):
         app.register_blueprint(blueprint)
-    # The groups' names until November 2026, hidden, so that cron lines and scripts written then still run.
-    for old_name, group in (("users", accounts_cli), ("metrics", criteria_cli)):
-        app.cli.add_command(click.Group(old_name, commands=group.cli.commands, hidden=True))
+    add_old_command_names(app, {"users": accounts_cli, "metrics": criteria_cli})
     for register in REGISTERS.values():  # each with its import sheet, if it has one
         app.register_blueprint(make_blueprint(register, SPECS.get(register.slug)))
 
@@ -158,3 +156,9 @@ def register_blueprints(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - any failure means the database is not usable
             db.session.rollback()
             return {"status": "degraded", "database": "unavailable"}, 503
+
+
+def add_old_command_names(app: Flask, groups: dict) -> None:
+    """The CLI groups' names until November 2026, hidden, so that cron lines and scripts written then run."""
+    for old_name, blueprint in groups.items():
+        app.cli.add_command(click.Group(old_name, commands=blueprint.cli.commands, hidden=True))
