@@ -19,7 +19,7 @@ from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
 from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
-from portal.hotspots.models import Hotspot
+from portal.hotspots.models import Hotspot, HotspotStatus
 from portal.imports.models import CHECKED, ImportJob
 from portal.incidents.models import Incident
 from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
@@ -212,6 +212,10 @@ def _hotspot(commune, key, made):
     )
 
 
+def _hotspot_status(commune, key, made):
+    return HotspotStatus(commune_id=commune.id, hotspot_id=made[Hotspot].id, status="active", since=date(2025, 1, 5))
+
+
 def _model(commune, key, made):
     return PreventionModel(commune_id=commune.id, name=f"Câu lạc bộ {canary(key)}", started_on=date(2024, 6, 1))
 
@@ -268,6 +272,7 @@ FACTORIES = {
     DrugTest: _test,
     MissedCase: _missed,
     Hotspot: _hotspot,
+    HotspotStatus: _hotspot_status,
     PreventionModel: _model,
     ModelActivity: _activity,
     Incident: _incident,

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -24,6 +24,9 @@ class CriteriaVersion(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The version's settings beside its criteria: which finders make a missed case and the working days
+    # allowed to put a finding under management, whether addicts in custody leave C1's denominator.
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
 
     criteria: Mapped[list["Criterion"]] = relationship(
         order_by="Criterion.position", lazy="selectin", cascade="all, delete-orphan"
@@ -41,6 +44,9 @@ class Criterion(db.Model):
     metric: Mapped[str] = mapped_column(String(40))
     comparator: Mapped[str] = mapped_column(String(2))
     threshold: Mapped[float] = mapped_column(Float)
+    # Where a windowed metric starts counting: "period" (the assessment period that holds the day),
+    # "months:N" (the last N months), or "calendar_year" (version 1's rule).
+    window: Mapped[str] = mapped_column(String(20), default="period", server_default="calendar_year")
     label_vi: Mapped[str] = mapped_column(String(300))
     label_en: Mapped[str] = mapped_column(String(300))
     rule_vi: Mapped[str] = mapped_column(Text)
@@ -74,6 +80,7 @@ class CommuneResult(db.Model):
     denominator: Mapped[int] = mapped_column()
     value: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool] = mapped_column()
+    aside: Mapped[int] = mapped_column(default=0, server_default="0")  # rows counted apart (custody)
     as_of: Mapped[date] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The day this criterion went from met to not met (None while met): the date a breach began.

@@ -6,18 +6,20 @@ the last write. `criteria refresh` recomputes everything for date-driven changes
 year), and `criteria rebuild` recomputes from nothing."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import aliased
 
 from portal import clock
-from portal.criteria.metrics import METRICS, measure
+from portal.criteria.metrics import METRICS, Frame, measure
 from portal.criteria.models import CommuneResult, CriteriaVersion, Criterion, MonthlySnapshot, MonthlyTally
 from portal.extensions import db
+from portal.persons.legal_terms import add_months
 from portal.tenancy.guard import TenantOwned
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.periods import campaigns, period_of
 
 TOUCHED = "portal.touched_communes"  # commune id -> tables written in this transaction
 READ_BY_METRICS = frozenset().union(*(m.tables for m in METRICS.values()))
@@ -33,11 +35,32 @@ def version_in_force(day: date | None = None, session=None) -> CriteriaVersion |
     )
 
 
+def province_code(version: CriteriaVersion, session=None) -> str:
+    return (session or db.session).get(AdminUnit, version.province_id).code
+
+
+def window_start(window: str, day: date, code: str) -> date:
+    """Where a criterion's window starts on the day: the period's start, N months back, or 1 January."""
+    if window.startswith("months:"):
+        return add_months(day, -int(window.removeprefix("months:"))) + timedelta(days=1)
+    if window == "period":
+        period = period_of(code, day)
+        if period is not None:
+            return period.start
+    return date(day.year, 1, 1)
+
+
+def frame_for(criterion: Criterion, version: CriteriaVersion, day: date, session=None) -> Frame:
+    code = province_code(version, session)
+    return Frame(day, window_start(criterion.window, day, code), version.rules or {}, campaigns(code))
+
+
 def evaluate(criteria, commune_id: int, day: date, session=None) -> list:
     """[(criterion, measure, passed)] computed from the registers now, for any day."""
     out = []
     for criterion in criteria:
-        result = measure(METRICS[criterion.metric], commune_id, day, session)
+        version = (session or db.session).get(CriteriaVersion, criterion.version_id)
+        result = measure(METRICS[criterion.metric], commune_id, frame_for(criterion, version, day, session), session)
         out.append((criterion, result, criterion.passes(result.value)))
     return out
 
@@ -51,6 +74,7 @@ def store(commune_id: int, criteria, day: date, session=None) -> None:
             row = CommuneResult(commune_id=commune_id, criterion_id=criterion.id)
             session.add(row)
         row.numerator, row.denominator, row.value = result.numerator, result.denominator, result.value
+        row.aside = result.aside
         if passed:
             row.failing_since = None
         elif row.passed is not False or row.failing_since is None:
@@ -131,21 +155,29 @@ def tally_month(month: date) -> None:
         )
 
 
-def load_default_criteria(province: AdminUnit, path: Path) -> CriteriaVersion | None:
-    """Version 1 of the province's criteria from tenants/<province>/criteria.json, unless one exists."""
-    if db.session.scalar(select(CriteriaVersion.id).where(CriteriaVersion.province_id == province.id).limit(1)):
-        return None
-    spec = json.loads(path.read_text(encoding="utf-8"))
-    version = CriteriaVersion(
-        province_id=province.id, number=1, note=spec["note"], effective_from=date.fromisoformat(spec["effective_from"])
-    )
-    for position, item in enumerate(spec["criteria"]):
-        if item["metric"] not in METRICS:
-            raise ValueError(f"criterion {item['code']}: unknown metric {item['metric']}")
-        version.criteria.append(Criterion(position=position, **item))
-    db.session.add(version)
+def load_default_criteria(province: AdminUnit, path: Path) -> list[CriteriaVersion]:
+    """The versions of tenants/<province>/criteria.json that the province does not hold yet (by number):
+    a version once loaded or published is never changed, so syncing again adds nothing."""
+    held = set(db.session.scalars(select(CriteriaVersion.number).where(CriteriaVersion.province_id == province.id)))
+    loaded = []
+    for spec in json.loads(path.read_text(encoding="utf-8"))["versions"]:
+        if spec["number"] in held:
+            continue
+        version = CriteriaVersion(
+            province_id=province.id,
+            number=spec["number"],
+            note=spec["note"],
+            effective_from=date.fromisoformat(spec["effective_from"]),
+            rules=spec.get("rules", {}),
+        )
+        for position, item in enumerate(spec["criteria"]):
+            if item["metric"] not in METRICS:
+                raise ValueError(f"criterion {item['code']}: unknown metric {item['metric']}")
+            version.criteria.append(Criterion(position=position, **{"window": "calendar_year", **item}))
+        db.session.add(version)
+        loaded.append(version)
     db.session.flush()
-    return version
+    return loaded
 
 
 def remember_written_communes(session, flush_context) -> None:

@@ -12,7 +12,15 @@ from portal.criteria.models import COMPARATORS, CriteriaVersion, Criterion
 from portal.criteria.results import rebuild
 from portal.extensions import db
 
-FIELDS = ("code", "metric", "comparator", "threshold", "label_vi", "label_en", "rule_vi", "rule_en")
+FIELDS = ("code", "metric", "comparator", "threshold", "window", "label_vi", "label_en", "rule_vi", "rule_en")
+# Where a windowed metric starts counting (metrics without a window, such as C1, ignore it).
+WINDOWS = {
+    "period": _l("The assessment period"),
+    "months:3": _l("The last 3 months"),
+    "months:6": _l("The last 6 months"),
+    "months:12": _l("The last 12 months"),
+    "calendar_year": _l("The calendar year (version 1)"),
+}
 
 
 def draft_from(current: CriteriaVersion | None) -> dict:
@@ -20,7 +28,7 @@ def draft_from(current: CriteriaVersion | None) -> dict:
         {**{f: getattr(c, f) for f in FIELDS}, "threshold": f"{c.threshold:g}", "active": True}
         for c in (current.criteria if current else [])
     ]
-    rows.append({**{f: "" for f in FIELDS}, "active": True})  # room for one new criterion
+    rows.append({**{f: "" for f in FIELDS}, "window": "period", "active": True})  # room for one new criterion
     return {"effective_from": clock.today().strftime("%d/%m/%Y"), "note": "", "criteria": rows}
 
 
@@ -55,6 +63,8 @@ def read_draft(form, current) -> tuple[dict, dict]:
             errors[f"c-{i}-metric"] = _l("Choose a metric.")
         if row["comparator"] not in COMPARATORS:
             errors[f"c-{i}-comparator"] = _l("Choose a comparison.")
+        if row["window"] not in WINDOWS:
+            errors[f"c-{i}-window"] = _l("Choose a window.")
         try:
             float(row["threshold"].replace(",", "."))
         except ValueError:
@@ -67,7 +77,7 @@ def read_draft(form, current) -> tuple[dict, dict]:
     return draft, errors
 
 
-def publish(province, actor, draft: dict) -> CriteriaVersion:
+def publish(province, actor, draft: dict, current: CriteriaVersion | None = None) -> CriteriaVersion:
     number = (
         db.session.scalar(select(func.max(CriteriaVersion.number)).where(CriteriaVersion.province_id == province.id))
         or 0
@@ -78,6 +88,7 @@ def publish(province, actor, draft: dict) -> CriteriaVersion:
         note=draft["note"],
         effective_from=datetime.strptime(draft["effective_from"], "%d/%m/%Y").date(),
         published_by_id=actor.id if actor else None,
+        rules=dict(current.rules or {}) if current else {},  # the rules are data: criteria.json carries them
     )
     chosen = [r for r in draft["criteria"] if r["active"] and (r["code"] or r["metric"])]
     for position, row in enumerate(chosen):
@@ -88,6 +99,7 @@ def publish(province, actor, draft: dict) -> CriteriaVersion:
                 metric=row["metric"],
                 comparator=row["comparator"],
                 threshold=float(row["threshold"].replace(",", ".")),
+                window=row["window"],
                 label_vi=row["label_vi"],
                 label_en=row["label_en"],
                 rule_vi=row["rule_vi"],

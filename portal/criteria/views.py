@@ -11,9 +11,9 @@ from sqlalchemy import select
 from portal import clock
 from portal.audit.actions import record_list_read
 from portal.criteria import versions
-from portal.criteria.metrics import METRICS, failing_rows
+from portal.criteria.metrics import METRICS, aside_rows, failing_rows
 from portal.criteria.models import COMPARATORS, CriteriaVersion
-from portal.criteria.results import version_in_force
+from portal.criteria.results import frame_for, version_in_force
 from portal.criteria.scorecard import scorecard
 from portal.extensions import db
 from portal.registers.registry import REGISTERS
@@ -64,17 +64,23 @@ def failing(unit, code):
     metric = METRICS[criterion.metric]
     register = REGISTERS[metric.register]
     personal = has_permission(current_user, unit, REGISTERS_READ_PERSONAL)
-    rows = db.session.scalars(failing_rows(metric, unit.id, day)).all()
+    frame = frame_for(criterion, version, day)
+    rows = db.session.scalars(failing_rows(metric, unit.id, frame)).all()
+    apart = aside_rows(metric, unit.id, frame)
+    apart = db.session.scalars(apart).all() if apart is not None else []
     line = next(line for line in scorecard(unit, day)[0] if line.criterion.code == code)
-    if personal and rows and register.search_is_personal:  # the records at fault, named
-        record_list_read(current_user, unit, register.model.__tablename__, [r.id for r in rows], criterion=code)
+    if personal and (rows or apart) and register.search_is_personal:  # the records at fault, named
+        ids = [r.id for r in (*rows, *apart)]
+        record_list_read(current_user, unit, register.model.__tablename__, ids, criterion=code)
     return render_template(
         "criteria/failing.html",
         unit=unit,
         line=line,
         rows=rows,
+        apart=apart,
         register=register,
         describe=lambda row: register.describe(row, personal),
+        why=(lambda row: metric.why(row, frame)) if metric.why and personal else None,
         day=day,
         error=error,
         is_today=day == clock.today(),
@@ -95,6 +101,7 @@ def index(unit):
         comparators=COMPARATORS,
         locale=str(get_locale()),
         metrics=METRICS,
+        windows=versions.WINDOWS,
     )
 
 
@@ -108,7 +115,7 @@ def publish(unit):
     if request.method == "POST":
         draft, errors = versions.read_draft(request.form, current)
         if not errors:
-            version = versions.publish(unit, current_user, draft)
+            version = versions.publish(unit, current_user, draft, current)
             db.session.commit()
             flash(_("Criteria version %(n)s published.", n=version.number), "success")
             return redirect(url_for("criteria.index", unit_code=unit.code))
@@ -119,5 +126,6 @@ def publish(unit):
         errors=errors,
         comparators=COMPARATORS,
         metrics=METRICS,
+        windows=versions.WINDOWS,
         current=current,
     )

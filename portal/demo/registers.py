@@ -119,6 +119,7 @@ class CommuneDemo:
         self.post_rehab()
         self.untreated_addict_and_released_offender()
         self.suspects()
+        self.found_elsewhere()
         self.hotspots()
         self.prevention_models()
         self.incident()
@@ -158,9 +159,16 @@ class CommuneDemo:
                         "village_id": village.id,
                         "address": f"{village.name}",
                         "members": rng.randint(1, 7),
+                        **self.residence(),
                     },
                 )
                 self.households.append(household)
+
+    def residence(self) -> dict:
+        """Now and then a household that moved away: it leaves the commitment criterion from that day."""
+        if self.rng.random() < 0.02:
+            return {"residence": "moved_away", "residence_since": self.ago(self.rng.randint(30, 300))}
+        return {"residence": "resident", "residence_since": None}
 
     def household_commitments(self) -> None:
         rng, today = self.rng, self.today
@@ -180,7 +188,7 @@ class CommuneDemo:
                         "signed_on": signed_on,
                         "signer_name": "",
                         "refused": refused,
-                        "refusal_reason": "Chủ hộ đi làm ăn xa, chưa liên hệ được" if refused else "",
+                        "refusal_reason": "Đại diện hộ gia đình đi làm ăn xa, chưa liên hệ được" if refused else "",
                     },
                 )
 
@@ -204,8 +212,8 @@ class CommuneDemo:
             },
         )
 
-    def test(self, person, tested_on: date, reason: str, *, lead=None, positive=False, body="Công an xã"):
-        self.add(
+    def test(self, person, tested_on: date, reason: str, *, lead=None, positive=False, body="Công an xã", by="commune"):
+        return self.add(
             "tests",
             {
                 "person_id": person.id,
@@ -216,6 +224,7 @@ class CommuneDemo:
                 "result": "positive" if positive else "negative",
                 "substances": "Methamphetamine" if positive else "",
                 "testing_body": body,
+                "found_by": by,
                 "notes": "",
             },
         )
@@ -299,9 +308,19 @@ class CommuneDemo:
                 },
             )
             if index == 0 or listed < self.ago(10):
-                self.test(
-                    person, listed + timedelta(days=2), "suspected", lead=lead, positive=index == 0, body="Trạm Y tế xã"
-                )
+                tested = listed + timedelta(days=2)
+                self.test(person, tested, "suspected", lead=lead, positive=index == 0, body="Trạm Y tế xã")
+                if index == 0 and rng.random() < 0.7:  # found by the commune and put under management in time
+                    _episode(self.commune, person, "user_managed", min(tested + timedelta(days=3), self.today))
+
+    def found_elsewhere(self) -> None:
+        """Now and then, a person the commune had not found: positive at a traffic stop (a missed case),
+        put under management afterwards (settled, but still counted in its period)."""
+        if self.rng.random() < 0.3:
+            person = self.new_person()
+            tested = self.ago(self.rng.randint(20, 200))
+            self.test(person, tested, "found_using", positive=True, body="Cảnh sát giao thông", by="traffic_police")
+            _episode(self.commune, person, "user_managed", tested + timedelta(days=6))
 
     def hotspots(self) -> None:
         rng = self.rng

@@ -2,7 +2,16 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from portal.drug_tests.models import GROUNDS, RESULTS, SAMPLES, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
+from portal.drug_tests.models import (
+    FOUND_BY,
+    GROUNDS,
+    RESULTS,
+    SAMPLES,
+    TEST_REASONS,
+    DrugTest,
+    MissedCase,
+    SuspicionLead,
+)
 from portal.registers.fields import RowSelectField
 from portal.registers.forms import RegisterForm, VnDateField, at_most, not_in_future
 
@@ -30,6 +39,14 @@ class DrugTestForm(RegisterForm):
     lead_id = RowSelectField(_l("Answers the suspicion"), model_name="suspicion_lead", optional=True)
     tested_on = VnDateField(_l("Tested on"), validators=[DataRequired(message=_l("Enter the date.")), not_in_future])
     reason = SelectField(_l("Why tested"), choices=_choices(TEST_REASONS), description=_l("Law 73/2021, Article 22(1)"))
+    found_by = SelectField(
+        _l("Found by"),
+        choices=_choices(FOUND_BY),
+        default="commune",
+        description=_l(
+            "A positive result found by another body, of a person on none of the commune's lists, is a missed case."
+        ),
+    )
     sample = SelectField(_l("Sample"), choices=_choices(SAMPLES))
     result = SelectField(_l("Result"), choices=_choices(RESULTS))
     substances = StringField(_l("Substances found"), validators=[Optional(), at_most(DrugTest.substances)])

@@ -27,6 +27,23 @@ TEST_REASONS = {
     "under_management": _l("c) User within the management term"),
     "in_treatment": _l("d) In education, rehab, substitution treatment or post-rehab"),
 }
+# Who found the person (Đề án 3822: a missed case is a user the commune had not found itself).
+FOUND_BY = {
+    "commune": _l("The commune police's own screening"),
+    "provincial_police": _l("The provincial police"),
+    "other_commune": _l("Another commune's police"),
+    "rehab_facility": _l("A rehab or treatment facility"),
+    "hospital": _l("A hospital or health facility"),
+    "traffic_police": _l("Traffic police"),
+    "custody": _l("A place of custody or detention"),
+    "other": _l("Another body"),
+}
+# Why a missed case is one.
+MISSED_REASONS = {
+    "found_elsewhere": _l("Found positive by another body while on none of the commune's lists"),
+    "not_managed_in_time": _l("Found by the commune but not put under management within the time the law allows"),
+    "off_register": _l("Positive test of a person on no register (criteria version 1 rule)"),
+}
 SAMPLES = {"urine": _l("Urine"), "blood": _l("Blood"), "other": _l("Other body sample")}
 RESULTS = {"positive": _l("Positive"), "negative": _l("Negative")}
 
@@ -71,13 +88,16 @@ class DrugTest(RegisterRow, db.Model):
     result: Mapped[str] = mapped_column(String(10))
     substances: Mapped[str] = mapped_column(String(200), default="")
     testing_body: Mapped[str] = mapped_column(String(200), default="")
+    found_by: Mapped[str] = mapped_column(String(20), default="commune", server_default="commune")
     notes: Mapped[str] = text_column(2000, default="")
 
     person: Mapped[Person] = same_commune_row("DrugTest", "person_id", "Person")
 
 
 class MissedCase(RegisterRow, db.Model):
-    """A positive test of someone who was on none of the commune's registers (sót lọt)."""
+    """A user or addict the commune had not found (sót lọt): found by another body while on none of the
+    commune's lists, or found by the commune and not put under management in time. `detected_on` is the
+    day it became a miss; `reason` says which."""
 
     __tablename__ = "missed_case"
     __table_args__ = (
@@ -91,6 +111,7 @@ class MissedCase(RegisterRow, db.Model):
     person_id: Mapped[int] = mapped_column(index=True)
     test_id: Mapped[int] = mapped_column(index=True)
     detected_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(20), default="found_elsewhere", server_default="off_register")
     resolved_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = text_column(2000, default="")
 

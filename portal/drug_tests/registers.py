@@ -4,39 +4,28 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
 
 from portal import clock
 from portal.drug_tests.due import test_due_on, tested
 from portal.drug_tests.forms import DrugTestForm, MissedCaseForm, SuspicionLeadForm
-from portal.drug_tests.models import GROUNDS, RESULTS, TEST_REASONS, DrugTest, MissedCase, SuspicionLead
+from portal.drug_tests.models import (
+    FOUND_BY,
+    GROUNDS,
+    MISSED_REASONS,
+    RESULTS,
+    TEST_REASONS,
+    DrugTest,
+    MissedCase,
+    SuspicionLead,
+)
 from portal.extensions import db
 from portal.persons.legal_terms import KINDS
-from portal.persons.models import StatusEpisode
 from portal.persons.registers import person_link, person_name, persons, status_episodes
 from portal.registers.access import live_rows
 from portal.registers.display import link
 from portal.registers.registry import declare
 from portal.registers.spec import Column, Filter, Register, choice_filter
 from portal.shell.i18n import format_day
-
-ON_REGISTER = sorted(k for k, rule in KINDS.items() if rule.on_register)
-
-
-def on_register(commune, person_id: int, day: date) -> bool:
-    """Was the person on one of the commune's registers (user, addict, treatment, post-rehab) that day?"""
-    return db.session.scalar(
-        select(
-            exists().where(
-                StatusEpisode.commune_id == commune.id,
-                StatusEpisode.person_id == person_id,
-                StatusEpisode.deleted_at.is_(None),
-                StatusEpisode.kind.in_(ON_REGISTER),
-                StatusEpisode.running_on(day),
-            )
-        )
-    )
-
 
 # Suspicion leads ---------------------------------------------------------------------------------------
 
@@ -111,20 +100,6 @@ def _validate_test(commune, data, row):
     return {}
 
 
-def after_test_saved(commune, actor, test, created):
-    """A positive test of someone on no register is a missed case; recorded here, in the same transaction."""
-    existing = db.session.scalar(live_rows(MissedCase, commune).where(MissedCase.test_id == test.id))
-    missed = test.result == "positive" and not on_register(commune, test.person_id, test.tested_on)
-    if missed and existing is None:
-        db.session.add(
-            MissedCase(commune_id=commune.id, person_id=test.person_id, test_id=test.id, detected_on=test.tested_on)
-        )
-        db.session.flush()
-    elif not missed and existing is not None and existing.resolved_on is None:
-        existing.deleted_at = clock.utcnow()
-        db.session.flush()
-
-
 def _test_cell(row, key, personal, unit):
     if key == "person":
         return person_link(row, personal, unit)
@@ -152,10 +127,10 @@ drug_tests = declare(
         filters=[
             choice_filter("result", _l("Result"), DrugTest.result, RESULTS, personal=True),
             choice_filter("reason", _l("Why tested"), DrugTest.reason, TEST_REASONS),
+            choice_filter("found_by", _l("Found by"), DrugTest.found_by, FOUND_BY),
         ],
         default_sort="-tested_on",
         validate=_validate_test,
-        after_save=after_test_saved,
         cell=_test_cell,
         prefill=("person_id", "lead_id"),
         personal_fields=("result", "substances", "notes"),
@@ -231,6 +206,7 @@ missed_cases = declare(
         columns=[
             Column("person", _l("Person"), sortable=False),
             Column("detected_on", link=True),
+            Column("reason", _l("Why it is a missed case"), choices=MISSED_REASONS),
             Column("test", _l("Test"), sortable=False),
             Column("state", _l("State"), sortable=False),
         ],
@@ -248,13 +224,19 @@ missed_cases = declare(
                 lambda stmt, value, commune, today: stmt.where(
                     MissedCase.resolved_on.is_(None) if value == "open" else MissedCase.resolved_on.is_not(None)
                 ),
-            )
+            ),
+            choice_filter("reason", _l("Why it is a missed case"), MissedCase.reason, MISSED_REASONS),
         ],
         default_sort="-detected_on",
         validate=_validate_missed,
         cell=_missed_cell,
         can_create=False,
-        field_labels={"detected_on": _l("Found on"), "person_id": _l("Person"), "test_id": _l("Test")},
+        field_labels={
+            "detected_on": _l("A missed case since"),
+            "person_id": _l("Person"),
+            "test_id": _l("Test"),
+            "reason": _l("Why it is a missed case"),
+        },
         references={"person_id": "person", "test_id": "drug_test"},
         personal_fields=("notes",),
     )

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, text_column
+from portal.tenancy.guard import TenantOwned
 from portal.villages.models import Village
 
 HOTSPOT_KINDS = {
@@ -14,6 +15,7 @@ HOTSPOT_KINDS = {
     "sale_point": _l("Place where drugs are sold"),
 }
 HOTSPOT_STATUSES = {"active": _l("Active"), "watch": _l("Under watch"), "eradicated": _l("Eradicated")}
+CLOSED_STATUSES = ("watch", "eradicated")  # no longer a place where drugs are used or sold
 
 
 class Hotspot(RegisterRow, db.Model):
@@ -30,3 +32,15 @@ class Hotspot(RegisterRow, db.Model):
     notes: Mapped[str] = text_column(2000, default="")
 
     village: Mapped[Village] = same_commune_row("Hotspot", "village_id", "Village")
+
+
+class HotspotStatus(TenantOwned, db.Model):
+    """One status a hotspot took and the day it took it: a scorecard for a past day reads the status then."""
+
+    __tablename__ = "hotspot_status"
+    __table_args__ = (same_commune("hotspot_status", "hotspot_id", "hotspot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hotspot_id: Mapped[int] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    since: Mapped[date] = mapped_column(Date)

@@ -54,10 +54,11 @@ class Column:
     help: Any = ""
     example: Any = None
     default: Any = None  # stored when the cell is empty
+    also: tuple[str, ...] = ()  # earlier headers still read from officers' files, e.g. "Chủ hộ"
 
     def headers(self) -> set[str]:
-        """Every spelling of the header the importer recognises: Vietnamese, English, the key."""
-        names = {fold(self.key.replace("_", " ")), fold(self.key)}
+        """Every spelling of the header the importer recognises: Vietnamese, English, the key, the earlier."""
+        names = {fold(self.key.replace("_", " ")), fold(self.key), *(fold(name) for name in self.also)}
         for locale in ("vi", "en"):
             with force_locale(locale):
                 names.add(fold(str(self.label)))

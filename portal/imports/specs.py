@@ -10,7 +10,8 @@ from types import SimpleNamespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.drug_tests.models import RESULTS, SAMPLES, TEST_REASONS, DrugTest
+from portal import clock
+from portal.drug_tests.models import FOUND_BY, RESULTS, SAMPLES, TEST_REASONS, DrugTest
 from portal.extensions import db, limit
 from portal.imports.columns import CCCD, CHOICE, CODE, DAY, INT, TEXT, YEAR, YESNO, Column
 from portal.persons.cccd import cccd_problems
@@ -197,7 +198,7 @@ class Households(ImportSpec):
             help=_l("The commune's own code for the household: it says which household a row updates."),
             example="LM-0001",
         ),
-        Column("representative_name", TEXT, required=True, example="Nguyễn Văn An"),
+        Column("representative_name", TEXT, required=True, example="Nguyễn Văn An", also=("Chủ hộ",)),
         Column(
             "village",
             TEXT,
@@ -431,6 +432,13 @@ class DrugTests(ImportSpec):
         Column("result", CHOICE, required=True, example=RESULTS["negative"]),
         Column("substances", TEXT, example=""),
         Column("testing_body", TEXT, example="Trạm Y tế xã"),
+        Column(
+            "found_by",
+            CHOICE,
+            default="commune",
+            help=_l("Leave it empty for the commune's own screening. Another body's finding can be a missed case."),
+            example=FOUND_BY["commune"],
+        ),
         Column("notes", TEXT, example=""),
     ]
 
@@ -481,14 +489,14 @@ class DrugTests(ImportSpec):
         return getattr(row, key)
 
     def after(self, commune, actor, added, changed):
-        """A positive test of someone on no register is a missed case, as when a test is saved by hand."""
-        from portal.drug_tests.registers import after_test_saved
+        """A test may make a missed case, judged as when a test is saved by hand."""
+        from portal.criteria.missed import judge
 
         # a new negative test has no missed case to record or settle: only the others are looked at
-        for id_, values in [(i, v) for i, v in added if v["result"] == "positive"]:
-            after_test_saved(commune, actor, SimpleNamespace(id=id_, **values), True)
-        for id_, values in changed:  # the whole row: what it was, with the file's changes
-            after_test_saved(commune, actor, SimpleNamespace(id=id_, **values), False)
+        tests = [(i, v) for i, v in added if v["result"] == "positive"] + list(changed)
+        for id_, values in tests:  # a changed row: what it was, with the file's changes
+            test = SimpleNamespace(id=id_, **{"found_by": "commune", "lead_id": None, **values})
+            judge(commune.id, test, clock.today())
 
 
 SPECS: dict[str, ImportSpec] = {

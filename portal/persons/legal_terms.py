@@ -29,6 +29,8 @@ KINDS: dict[str, Kind] = {
     "rehab_compulsory": Kind(_l("Compulsory rehab"), True, True, True, tuple(range(12, 25))),
     "methadone": Kind(_l("Methadone treatment"), True, True, True),
     "post_rehab": Kind(_l("Post-rehab management"), True, True),
+    # Decree 116: held under family or facility management while the compulsory-rehab dossier is decided.
+    "awaiting_compulsory": Kind(_l("Waiting for a compulsory-rehab decision"), True, True),
     "prison": Kind(_l("In prison"), True, False),
     "released_offender": Kind(_l("Released after a drug sentence"), False, False),
 }
@@ -36,6 +38,12 @@ KIND_LABELS = {k: v.label for k, v in KINDS.items()}
 
 # An addict who is in one of these is treated, or held where treatment follows (C1, the due list).
 TREATED_OR_IN_CUSTODY = frozenset(k for k, rule in KINDS.items() if rule.treatment) | {"prison"}
+
+# C1 as the law reads (criteria version 2): a measure is applied while treated or waiting for the
+# compulsory-rehab decision; custody is counted apart; the file is the determination or a decision.
+MEASURES = frozenset(k for k, rule in KINDS.items() if rule.treatment) | {"awaiting_compulsory"}
+CUSTODY = frozenset({"prison"})
+ADDICT_FILE_KINDS = MEASURES | {"addict"}
 
 # Pairs that cannot run at the same time even though one of them is not exclusive.
 INCOMPATIBLE = {frozenset({"addict", "user_managed"}), frozenset({"released_offender", "prison"})}

@@ -12,7 +12,9 @@ from portal.criteria.metrics import METRICS
 from portal.criteria.scorecard import scorecard
 from portal.extensions import db
 from portal.prevention.models import ModelActivity, PreventionModel
-from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
+from portal.tenancy.periods import campaign_of, campaigns, period_named, province_code_of
+from portal.villages.models import Household, Village, VillageHeadCommitment
+from portal.villages.pledges import has_counting_pledge, pledge_counts_on, resident_on
 
 BORDERLINE = 0.10  # a passing share within 10 points of its threshold is shown as borderline
 
@@ -81,9 +83,13 @@ def prevention_summary(commune_id: int, day: date) -> list[dict]:
     ]
 
 
-def commitments_summary(commune_id: int, day: date) -> list[dict]:
-    """Per village, for the year's campaign: the head's commitment, households signed of households."""
-    campaign = str(day.year)
+def commitments_summary(commune, day: date) -> list[dict]:
+    """Per village: the head's commitment in the campaign running on the day, and how many of the resident
+    households have a pledge that counts on the day (villages/pledges.py)."""
+    commune_id = commune.id
+    declared = campaigns(province_code_of(commune))
+    running = campaign_of(day, declared)
+    campaign = running.key if running else str(day.year)
     villages = db.session.execute(
         select(Village.id, Village.name)
         .where(Village.commune_id == commune_id, Village.deleted_at.is_(None))
@@ -92,26 +98,18 @@ def commitments_summary(commune_id: int, day: date) -> list[dict]:
     households = dict(
         db.session.execute(
             select(Household.village_id, func.count(Household.id))
-            .where(Household.commune_id == commune_id, Household.deleted_at.is_(None))
+            .where(Household.commune_id == commune_id, Household.deleted_at.is_(None), resident_on(day))
             .group_by(Household.village_id)
         ).all()
     )
     signed = dict(
         db.session.execute(
-            select(Household.village_id, func.count(func.distinct(HouseholdCommitment.household_id)))
-            .join(
-                Household,
-                and_(
-                    Household.id == HouseholdCommitment.household_id,
-                    Household.commune_id == HouseholdCommitment.commune_id,
-                ),
-            )
+            select(Household.village_id, func.count(Household.id))
             .where(
-                HouseholdCommitment.commune_id == commune_id,
-                HouseholdCommitment.deleted_at.is_(None),
-                HouseholdCommitment.campaign == campaign,
-                HouseholdCommitment.signed_on.is_not(None),
+                Household.commune_id == commune_id,
                 Household.deleted_at.is_(None),
+                resident_on(day),
+                has_counting_pledge(day, declared),
             )
             .group_by(Household.village_id)
         ).all()
@@ -121,7 +119,7 @@ def commitments_summary(commune_id: int, day: date) -> list[dict]:
             select(VillageHeadCommitment.village_id).where(
                 VillageHeadCommitment.commune_id == commune_id,
                 VillageHeadCommitment.deleted_at.is_(None),
-                VillageHeadCommitment.campaign == campaign,
+                pledge_counts_on(day, declared, VillageHeadCommitment.signed_on),
             )
         )
     )
@@ -137,19 +135,32 @@ def commitments_summary(commune_id: int, day: date) -> list[dict]:
     ]
 
 
-def freeze(dossier, attachments: list, day: date | None = None, scorecard_lines=None) -> dict:
+def freeze_day(dossier, submitted_on: date | None = None) -> tuple[date, str]:
+    """The day a submission freezes the scorecard: the end of the dossier's period, or the submission day
+    if that comes first; and which of the two it is."""
+    today = submitted_on or clock.today()
+    period = period_named(province_code_of(dossier.commune), dossier.period)
+    if period is not None and period.end < today:
+        return period.end, "period_end"
+    return today, "submission_day"
+
+
+def freeze(dossier, attachments: list, submitted_on: date | None = None, scorecard_lines=None) -> dict:
     """The submission's record; `scorecard_lines` = (version, lines) when the caller has them already."""
-    day = day or clock.today()
+    day, reason = freeze_day(dossier, submitted_on)
     version, lines = scorecard_lines or criteria_lines(dossier.commune, day)
+    period = period_named(province_code_of(dossier.commune), dossier.period)
     return {
         "as_of": day.isoformat(),
+        "as_of_reason": reason,
+        "period_span": {"start": period.start.isoformat(), "end": period.end.isoformat()} if period else None,
         "commune": {"code": dossier.commune.code, "name": dossier.commune.name},
         "district": {"code": dossier.commune.parent.code, "name": dossier.commune.parent.name},
         "period": dossier.period,
         "version": version,
         "criteria": lines,
         "models": prevention_summary(dossier.commune_id, day),
-        "commitments": commitments_summary(dossier.commune_id, day),
+        "commitments": commitments_summary(dossier.commune, day),
         "comments": dossier.comments,
         "explanations": {k: v for k, v in dossier.explanations.items() if v},
         "attachments": [

@@ -19,6 +19,7 @@ from portal.shell.i18n import format_day, parse_day
 from portal.shell.sheets import workbook
 from portal.tenancy.access import has_permission, permissions_at
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.periods import period_of, province_code_of
 from portal.tenancy.roles import RECOGNITION_PREPARE, UNIT_VIEW
 from portal.tenancy.routing import requires, unit_blueprint
 
@@ -39,7 +40,7 @@ def index(unit):
             unit=unit,
             dossiers=dossiers,
             can_start=has_permission(current_user, unit, RECOGNITION_PREPARE) and access.open_dossier(unit) is None,
-            period=str(clock.today().year),
+            period=_current_period(unit),
             errors={},
         )
     stage = request.args.get("stage", "")
@@ -63,6 +64,12 @@ def index(unit):
         stage=stage,
         flags=dict((d.commune_id, day) for d, day in access.flagged(unit)),
     )
+
+
+def _current_period(commune) -> str:
+    """What the start form offers: the assessment period that holds today."""
+    period = period_of(province_code_of(commune), clock.today())
+    return period.key if period else str(clock.today().year)
 
 
 @recognition.post("/new")
@@ -304,6 +311,12 @@ def recognition_helpers():
 def isoday(text: str | None) -> str:
     """A day kept as ISO text in a frozen record, shown dd/mm/yyyy."""
     return format_day(date.fromisoformat(text)) if text else ""
+
+
+@inbox_pages.app_template_filter("in_sentence")
+def in_sentence(unit_name: str) -> str:
+    """A unit's name inside running text: its kind in lower case ("Công an huyện Ngọc Lặc")."""
+    return unit_name[:1].lower() + unit_name[1:]
 
 
 @inbox_pages.get("/inbox")

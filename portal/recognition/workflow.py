@@ -32,6 +32,7 @@ from portal.recognition.models import (
 )
 from portal.shell.i18n import format_number
 from portal.tenancy.access import permissions_at
+from portal.tenancy.periods import period_named, province_code_of
 from portal.tenancy.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE
 
 
@@ -111,9 +112,11 @@ def _check_version(dossier, lock_version) -> None:
 def start(actor, commune, period: str) -> Dossier:
     _require(actor, commune, RECOGNITION_PREPARE)
     period = (period or "").strip()
-    if not (period.isdigit() and len(period) == 4 and 2024 <= int(period) <= clock.today().year + 1):
+    assessed = period_named(province_code_of(commune), period) if len(period) <= 20 else None
+    if assessed is None or assessed.start > clock.today():
         raise Refused(
-            _l("Enter the year assessed, from 2024 to next year."), {"period": _l("Enter a year such as 2026.")}
+            _l("Enter an assessment period of the plan that has begun, such as 2025 or 2026."),
+            {"period": _l("Enter a period such as 2026.")},
         )
     if access.open_dossier(commune) is not None:
         raise Refused(_l("This commune already has a dossier in progress."))
@@ -239,7 +242,8 @@ def transition(actor, dossier: Dossier, action: str, *, comment="", remarks=None
 
 
 def _submit(actor, dossier: Dossier) -> None:
-    version, lines = snapshot.criteria_lines(dossier.commune)
+    as_of, _reason = snapshot.freeze_day(dossier)
+    version, lines = snapshot.criteria_lines(dossier.commune, as_of)
     if version is None:
         raise Refused(_l("No criteria are in force: the province has not published any."))
     missing = [line["code"] for line in lines if not line["passed"] and not dossier.explanations.get(line["code"])]
@@ -249,7 +253,7 @@ def _submit(actor, dossier: Dossier) -> None:
             {f"explain-{code}": _l("Explain why this criterion is not met.") for code in missing},
         )
     dossier.round += 1
-    frozen = snapshot.freeze(dossier, live_attachments(dossier))
+    frozen = snapshot.freeze(dossier, live_attachments(dossier), scorecard_lines=(version, lines))
     db.session.add(
         DossierSubmission(dossier_id=dossier.id, round=dossier.round, submitted_by_id=actor.id, snapshot=frozen)
     )

@@ -5,7 +5,7 @@ import click
 from flask import Blueprint
 from sqlalchemy import select
 
-from portal.criteria.results import load_default_criteria
+from portal.criteria.results import load_default_criteria, rebuild
 from portal.extensions import db
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
@@ -23,10 +23,12 @@ def sync_command(province: str) -> None:
         report = sync_tree(rows)
         root = db.session.scalar(select(AdminUnit).where(AdminUnit.code == rows[0]["code"]))
         criteria = load_default_criteria(root, TENANTS_DIR / province / "criteria.json")
+        if criteria:
+            rebuild()  # a version may start in the past: today's kept results follow the one now in force
         db.session.commit()
     click.echo(
         f"{province}: {len(rows)} units in the file; created {report.created}, updated {report.updated}, "
         f"unchanged {report.unchanged}, closed {report.closed}"
     )
-    if criteria is not None:
-        click.echo(f"{province}: criteria version 1 loaded ({len(criteria.criteria)} criteria)")
+    for version in criteria:
+        click.echo(f"{province}: criteria version {version.number} loaded ({len(version.criteria)} criteria)")

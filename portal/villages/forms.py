@@ -5,7 +5,14 @@ from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 from portal import clock
 from portal.registers.fields import RowSelectField
 from portal.registers.forms import RegisterForm, VnDateField, at_most, not_in_future
-from portal.villages.models import VILLAGE_KINDS, Household, HouseholdCommitment, Village, VillageHeadCommitment
+from portal.villages.models import (
+    RESIDENCE,
+    VILLAGE_KINDS,
+    Household,
+    HouseholdCommitment,
+    Village,
+    VillageHeadCommitment,
+)
 
 CAMPAIGN = [
     DataRequired(message=_l("Enter the campaign's year.")),
@@ -43,6 +50,13 @@ class HouseholdForm(RegisterForm):
     members = IntegerField(
         _l("Members"), validators=[Optional(), NumberRange(min=1, max=60, message=_l("Between %(min)s and %(max)s."))]
     )
+    residence = SelectField(
+        _l("Residence"),
+        choices=[SelectChoice(v, label) for v, label in RESIDENCE.items()],
+        default="resident",
+        description=_l("A household that no longer lives here leaves the commitment criterion from that day."),
+    )
+    residence_since = VnDateField(_l("No longer resident since"), validators=[Optional(), not_in_future])
 
 
 class HouseholdCommitmentForm(RegisterForm):

@@ -9,6 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.extensions import db
 from portal.registers.rows import RegisterRow, same_commune, same_commune_row, tenant_key, text_column, unique_live
 
+# A household leaves the denominator of the commitment criterion from the day it stops living here.
+RESIDENCE = {
+    "resident": _l("Resident"),
+    "moved_away": _l("Moved away"),
+    "split": _l("Split into new households"),
+    "merged": _l("Merged into another household"),
+}
+
 VILLAGE_KINDS = {
     "village": _l("Village (thôn)"),
     "residential_group": _l("Residential group (tổ dân phố)"),
@@ -39,6 +47,8 @@ class Household(RegisterRow, db.Model):
     village_id: Mapped[int] = mapped_column()
     address: Mapped[str] = mapped_column(String(200), default="")
     members: Mapped[int | None] = mapped_column()
+    residence: Mapped[str] = mapped_column(String(12), default="resident", server_default="resident")
+    residence_since: Mapped[date | None] = mapped_column(Date)  # the day it stopped being resident
 
     village: Mapped[Village] = same_commune_row("Household", "village_id", "Village")
 

@@ -10,8 +10,17 @@ from portal.registers.display import initials
 from portal.registers.registry import declare
 from portal.registers.spec import Column, Filter, Register, choice_filter
 from portal.shell.text import fold
+from portal.tenancy.periods import campaigns, province_code_of
 from portal.villages.forms import HouseholdCommitmentForm, HouseholdForm, VillageForm, VillageHeadCommitmentForm
-from portal.villages.models import VILLAGE_KINDS, Household, HouseholdCommitment, Village, VillageHeadCommitment
+from portal.villages.models import (
+    RESIDENCE,
+    VILLAGE_KINDS,
+    Household,
+    HouseholdCommitment,
+    Village,
+    VillageHeadCommitment,
+)
+from portal.villages.pledges import has_counting_pledge
 
 TAKEN = _l("This commune already has a village of that name.")
 
@@ -89,24 +98,31 @@ villages = declare(
 
 
 def _validate_household(commune, data, row):
+    errors = {}
     if _taken(Household, commune, row, code=data["code"].strip()):
-        return {"code": _l("Another household already has this code.")}
-    return {}
+        errors["code"] = _l("Another household already has this code.")
+    if data.get("residence", "resident") == "resident":
+        data["residence_since"] = None
+    elif not data.get("residence_since"):
+        errors["residence_since"] = _l("Enter the day the household stopped living here.")
+    return errors
 
 
 def _commitment_state(stmt, value, commune, today):
-    campaign = str(today.year)
-    signed = exists().where(
+    """Signed: a pledge that counts today (villages/pledges.py); refused: a refusal in the running campaign;
+    missing: neither."""
+    counting = has_counting_pledge(today, campaigns(province_code_of(commune)))
+    if value == "signed":
+        return stmt.where(counting)
+    refused = exists().where(
         HouseholdCommitment.commune_id == Household.commune_id,
         HouseholdCommitment.household_id == Household.id,
-        HouseholdCommitment.campaign == campaign,
+        HouseholdCommitment.refused.is_(True),
         HouseholdCommitment.deleted_at.is_(None),
     )
-    if value == "signed":
-        return stmt.where(signed.where(HouseholdCommitment.refused.is_(False)))
     if value == "refused":
-        return stmt.where(signed.where(HouseholdCommitment.refused.is_(True)))
-    return stmt.where(~signed)
+        return stmt.where(~counting, refused)
+    return stmt.where(~counting, ~refused)
 
 
 def _household_cell(row, key, personal, unit):
@@ -128,6 +144,7 @@ households = declare(
             Column("village", sortable=False),
             Column("address"),
             Column("members"),
+            Column("residence"),
         ],
         describe=lambda row, personal: (
             f"{row.code} · {row.representative_name if personal else initials(row.representative_name)}"
@@ -136,9 +153,10 @@ households = declare(
         search_is_personal=True,
         filters=[
             by_village(Household),
+            choice_filter("residence", _l("Residence"), Household.residence, RESIDENCE),
             Filter(
                 "commitment",
-                _l("Commitment this year"),
+                _l("Commitment that counts today"),
                 lambda commune: [
                     ("signed", str(_l("Signed"))),
                     ("refused", str(_l("Refused"))),

@@ -64,7 +64,7 @@ def test_a_commune_officers_day(page, checks, base_url):
     # 3. listed as a suspect ten days ago, not tested: overdue on the due list
     page.goto(base_url + "/u/15085/suspects/new")
     editor(page).get_by_label("Người", exact=True).select_option(label="Vi Văn Thắm")
-    editor(page).get_by_label("Căn cứ nghi vấn").select_option(value="e")
+    editor(page).get_by_label("Căn cứ nghi sử dụng trái phép chất ma túy").select_option(value="e")
     editor(page).get_by_label("Ngày lập danh sách").fill(_day(today - timedelta(days=10)))
     page.get_by_role("button", name="Lưu").click()
     expect(page.get_by_role("status")).to_contain_text("Đã thêm Vi Văn Thắm")
@@ -79,7 +79,7 @@ def test_a_commune_officers_day(page, checks, base_url):
     # 4. the test answers the suspicion: that line leaves the due list
     page.goto(base_url + "/u/15085/tests/new")
     editor(page).get_by_label("Người", exact=True).select_option(label="Vi Văn Thắm")
-    editor(page).get_by_label("Xét nghiệm cho trường hợp nghi vấn").select_option(
+    editor(page).get_by_label("Xét nghiệm cho lần lập danh sách").select_option(
         label=f"Vi Văn Thắm · {_day(today - timedelta(days=10))}"
     )
     editor(page).get_by_label("Ngày xét nghiệm").fill(_day(today))

@@ -38,7 +38,7 @@ def test_district_officer_compares_opens_a_failing_commune_follows_a_criterion_a
     assert download.suggested_filename == "so-sanh-xa-389.xlsx"
     sheet = _sheet(download)
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Mã", "Xã, phường, thị trấn", "Số tiêu chí không đạt")
+    assert rows[0][:3] == ("Mã", "Xã, phường", "Số tiêu chí không đạt")
     assert {r[1] for r in rows[1:]} <= {"Xã Quang Trung", "Xã Vân Am"} and len(rows) > 1
 
     page.get_by_role("link", name="Trang in").click()

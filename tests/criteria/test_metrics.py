@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.criteria.metrics import METRICS, failing_rows, measure
+from portal.criteria.metrics import METRICS, Frame, aside_rows, failing_rows, measure
 from portal.criteria.models import CommuneResult, CriteriaVersion, Criterion, MonthlySnapshot
 from portal.criteria.results import evaluate, snapshot_month, version_in_force
 from portal.drug_tests.models import DrugTest, SuspicionLead
@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.hotspots.models import Hotspot
 from portal.persons.models import Person, StatusEpisode
 from portal.tenancy.guard import system_scope
+from portal.tenancy.periods import campaigns
 from portal.villages.models import Household, HouseholdCommitment, Village
 from tests.isolation.route_inventory import REGISTERS as BODIES
 from tests.isolation.route_inventory import UPDATE_BODIES, publish_body
@@ -94,25 +95,34 @@ def _edge_cases(world):
     return {"jailed": jailed.id, "home": home.id, "refusing": refusing.id}
 
 
+def _frame(day=None) -> Frame:
+    day = day or clock.today()
+    return Frame(day, date(day.year, 1, 1), {"custody_leaves_denominator": True}, campaigns("38"))
+
+
 def test_every_metric_counts_exactly_the_rows_it_lists(app, world):
     with app.app_context(), system_scope(db.session):
         ids = _edge_cases(world)
         a = world.unit_id["A"]
         for metric in METRICS.values():
-            result = measure(metric, a, clock.today())
-            failing = db.session.scalars(failing_rows(metric, a, clock.today())).all()
+            result = measure(metric, a, _frame())
+            failing = db.session.scalars(failing_rows(metric, a, _frame())).all()
             assert len(failing) == result.denominator - result.numerator, metric.name
-        names = {
-            name: {r.id for r in db.session.scalars(failing_rows(m, a, clock.today()))} for name, m in METRICS.items()
-        }
-        # the addict in prison is treated (C1) and not in the community (C1b); the one at home is neither
+        names = {name: {r.id for r in db.session.scalars(failing_rows(m, a, _frame()))} for name, m in METRICS.items()}
+        # version 1: the addict in prison passed as treated (C1); neither version counts them in the community
         assert ids["jailed"] not in names["addicts_in_treatment"] and ids["home"] in names["addicts_in_treatment"]
         assert ids["jailed"] not in names["addicts_in_community"] and ids["home"] in names["addicts_in_community"]
+        # version 2: the addict in prison is counted apart, out of the denominator, not as treated
+        assert ids["jailed"] not in names["addicts_with_measure"] and ids["home"] in names["addicts_with_measure"]
+        assert measure(METRICS["addicts_with_measure"], a, _frame()).aside == 1
+        apart = db.session.scalars(aside_rows(METRICS["addicts_with_measure"], a, _frame())).all()
+        assert [p.id for p in apart] == [ids["jailed"]]
         assert ids["refusing"] in names["households_committed"]  # a refusal is not a commitment
-        active = {h.place for h in db.session.scalars(failing_rows(METRICS["active_hotspots"], a, clock.today()))}
+        assert ids["refusing"] in names["households_pledged"]
+        active = {h.place for h in db.session.scalars(failing_rows(METRICS["active_hotspots"], a, _frame()))}
         assert active == {"Còn hoạt động", "Bãi CANARY-A-1X"}  # the eradicated one does not count
-        assert measure(METRICS["new_hotspots"], a, clock.today()).value == 1.0
-        tested = measure(METRICS["suspects_tested"], a, clock.today())
+        assert measure(METRICS["new_hotspots"], a, _frame()).value == 1.0
+        tested = measure(METRICS["suspects_tested"], a, _frame())
         assert tested.numerator == tested.denominator  # negative then positive: tested either way
         db.session.rollback()
 
@@ -199,11 +209,12 @@ def test_publishing_a_version_changes_today_and_leaves_snapshots(app, world, log
     )
     assert response.status_code == 302
     home = client.get(f"/u/{A}/").get_data(as_text=True)
-    assert "C1b" not in home and "phiên bản 2" in home
+    assert "C1b" not in home and "phiên bản 3" in home
     with app.app_context(), system_scope(db.session):
-        assert version_in_force().number == 2
-        old = db.session.scalar(select(CriteriaVersion).where(CriteriaVersion.number == 1))
+        assert version_in_force().number == 3
+        old = db.session.scalar(select(CriteriaVersion).where(CriteriaVersion.number == 2))
         assert len(old.criteria) == 9 and any(c.code == "C1b" for c in old.criteria)  # as it was
+        assert version_in_force().rules == old.rules  # the rules are carried: they are data of criteria.json
         after = {
             (s.criterion_code, s.version_id, s.value, s.passed)
             for s in db.session.scalars(select(MonthlySnapshot).where(MonthlySnapshot.commune_id == world.unit_id["A"]))
@@ -236,7 +247,7 @@ def test_publishing_explains_each_mistake_and_publishes_nothing(app, world, logi
     ):
         assert message in text, message
     with app.app_context(), system_scope(db.session):
-        assert db.session.scalar(select(func.count(CriteriaVersion.id))) == 1
+        assert db.session.scalar(select(func.count(CriteriaVersion.id))) == 2
 
 
 def test_communes_cannot_edit_criteria(app, world, login):

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.audit.models import AuditEvent
-from portal.criteria.models import CommuneResult, Criterion
+from portal.criteria.models import CommuneResult
+from portal.criteria.results import version_in_force
 from portal.drug_tests.models import DrugTest, MissedCase
 from portal.extensions import db
 from portal.imports import jobs
@@ -54,7 +55,7 @@ def refusals(job) -> list[tuple[int, str, str]]:
     ("register", "headers", "choice_column"),
     [
         ("villages", ["Tên", "Loại", "Trưởng thôn"], "Loại"),
-        ("households", ["Mã hộ", "Chủ hộ", "Thôn", "Địa chỉ", "Số nhân khẩu"], None),
+        ("households", ["Mã hộ", "Đại diện hộ gia đình", "Thôn", "Địa chỉ", "Số nhân khẩu"], None),
         ("household-commitments", ["Mã hộ", "Đợt (năm)", "Ngày ký"], "Không ký cam kết"),
         ("persons", ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn nơi cư trú"], "Giới tính"),
         ("tests", ["Số CCCD", "Họ và tên", "Ngày sinh", "Ngày xét nghiệm"], "Kết quả"),
@@ -273,7 +274,7 @@ def test_english_headers_are_understood(app, commune, session_for):
 def test_missing_required_columns_refuse_the_file(app, commune, session_for):
     client = session_for("officer_a")
     job = checked(app, client, commune, "households", xlsx([["Mã hộ", "Địa chỉ"], ["X-1", "Xóm 1"]]))
-    assert job.state == "refused" and job.message == "Tệp thiếu các cột ở dòng đầu: Chủ hộ; Thôn."
+    assert job.state == "refused" and job.message == "Tệp thiếu các cột ở dòng đầu: Đại diện hộ gia đình; Thôn."
 
 
 def test_a_file_saved_by_libreoffice(app, commune, session_for):
@@ -292,7 +293,7 @@ def test_a_file_saved_by_libreoffice(app, commune, session_for):
 
 def _c4(app, commune_id) -> CommuneResult:
     with app.app_context(), system_scope(db.session):
-        criterion = db.session.scalar(select(Criterion).where(Criterion.code == "C4"))
+        criterion = next(c for c in version_in_force().criteria if c.code == "C4")
         result = db.session.get(CommuneResult, (commune_id, criterion.id))
         db.session.expunge(result)
         return result
@@ -328,9 +329,9 @@ def test_drug_tests_import_records_a_missed_case_for_a_positive_test(app, world,
     confirm(app, client, commune, checked(app, client, commune, "persons", xlsx(person)))  # on no register
     tested = clock.today() - timedelta(days=2)
     rows = [
-        ["Số CCCD", "Ngày xét nghiệm", "Trường hợp xét nghiệm", "Mẫu xét nghiệm", "Kết quả"],
-        ["038092004567", tested, "b", "Nước tiểu", "Dương tính"],
-        ["038090009999", tested, "b) Người có căn cứ nghi vấn sử dụng trái phép chất ma túy", "Nước tiểu", "Âm tính"],
+        ["Số CCCD", "Ngày xét nghiệm", "Trường hợp xét nghiệm", "Mẫu xét nghiệm", "Kết quả", "Đơn vị phát hiện"],
+        ["038092004567", tested, "b", "Nước tiểu", "Dương tính", "Cảnh sát giao thông"],
+        ["038090009999", tested, "b) Người có căn cứ nghi sử dụng trái phép chất ma túy", "Nước tiểu", "Âm tính", ""],
     ]
     job = checked(app, client, commune, "tests", xlsx(rows))
     assert refusals(job) == [(3, "Số CCCD", "Xã không có người nào mang số CCCD này; hãy thêm người đó trước.")]
@@ -339,7 +340,8 @@ def test_drug_tests_import_records_a_missed_case_for_a_positive_test(app, world,
     with app.app_context(), system_scope(db.session):
         test = db.session.scalar(select(DrugTest).where(DrugTest.tested_on == tested))
         assert test.result == "positive" and test.person.full_name == "Đinh Văn Mới"
-        assert db.session.scalar(select(MissedCase).where(MissedCase.test_id == test.id)) is not None
+        assert test.found_by == "traffic_police"  # found by another body, of a person on no list: a miss
+        assert db.session.scalar(select(MissedCase.reason).where(MissedCase.test_id == test.id)) == "found_elsewhere"
 
 
 # Hostile files ------------------------------------------------------------------------------------------
@@ -378,7 +380,7 @@ ENTITIES = (
         (lambda: _zip({"hello.txt": b"hi"}), "Đây không phải tệp Excel (.xlsx)."),
         (lambda: _with_member(_valid(), "xl/vbaProject.bin", b"\0" * 100), "Không nhận tệp có macro"),
         (lambda: _with_member(_valid(), "xl/bomb.xml", b"\0" * (300 * 2**20)), "bung ra"),
-        (lambda: _with_member(_valid(), "xl/pad.xml", b"A" * (60 * 2**20)), "zip bomb"),
+        (lambda: _with_member(_valid(), "xl/pad.xml", b"A" * (60 * 2**20)), "tệp nén bất thường"),
         (lambda: _with_member(_valid(), "xl/worksheets/sheet1.xml", ENTITIES), "khai báo XML"),
         (lambda: _valid()[: len(_valid()) // 2], "hỏng"),
     ],

@@ -397,12 +397,12 @@ UNIT_ROUTES = {
 
 
 def publish_body(**changes) -> dict:
-    """The publish form as the page fills it from version 1, with the given fields changed."""
+    """The publish form as the page fills it from the newest version, with the given fields changed."""
     import json
 
     from portal.tenancy.sync import TENANTS_DIR
 
-    spec = json.loads((TENANTS_DIR / "thanh-hoa" / "criteria.json").read_text(encoding="utf-8"))
+    spec = json.loads((TENANTS_DIR / "thanh-hoa" / "criteria.json").read_text(encoding="utf-8"))["versions"][-1]
     body = {"count": str(len(spec["criteria"])), "effective_from": clock.today().strftime("%d/%m/%Y"), "note": ""}
     for i, item in enumerate(spec["criteria"]):
         body.update({f"c-{i}-{k}": str(v) for k, v in item.items()})

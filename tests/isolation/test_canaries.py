@@ -8,6 +8,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.hotspots.models import HotspotStatus
 from portal.tenancy.guard import system_scope, tenant_models
 from tests.isolation.route_inventory import REACH, UNIT_ROUTES
 from tests.isolation.sweep import level_of, object_choices, url_for_rule
@@ -72,9 +73,14 @@ def _variants(endpoint: str):
     ]
 
 
+# Rows with no text to carry a canary: a status code and a day, shown only as a hotspot's past status on
+# a scorecard (the hotspot itself carries its commune's canary).
+NO_TEXT = {HotspotStatus}
+
+
 def test_every_seeded_row_carries_its_communes_canary(app, world):
     with app.app_context(), system_scope(db.session):
-        for model in tenant_models:
+        for model in [m for m in tenant_models if m not in NO_TEXT]:
             for key in COMMUNES:
                 row = db.session.get(model, world.row_id[(model, key)])
                 assert any(canary(key) in str(getattr(row, c.key)) for c in model.__table__.columns), model

@@ -393,7 +393,7 @@ def test_the_recognised_list_is_a_real_xlsx_with_formulas_quoted(app, world, log
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Đơn vị cấp huyện", "Mã", "Xã, phường, thị trấn")
+    assert rows[0][:3] == ("Đơn vị cấp huyện", "Mã", "Xã, phường")
     by_code = {r[1]: r for r in rows[1:]}
     assert set(by_code) == {A, B, C}
     assert by_code[B][4] == '\'=HYPERLINK("http://x")'

@@ -78,7 +78,7 @@ def test_export_follows_the_filters_and_search_and_is_audited(app, world, sessio
         other_id = other.id
     sheet = _sheet(client.get(f"/u/{code}/households/export.xlsx?village={other_id}"))
     rows = _rows(sheet)
-    assert rows[0] == ["Mã hộ", "Chủ hộ", "Thôn", "Địa chỉ", "Số nhân khẩu"]
+    assert rows[0] == ["Mã hộ", "Đại diện hộ gia đình", "Thôn", "Địa chỉ", "Số nhân khẩu"]
     assert sorted(r[0] for r in rows[1:]) == ["K-0", "K-1", "K-2"] and {r[2] for r in rows[1:]} == {"Làng Khác"}
     assert [r[0] for r in _rows(_sheet(client.get(f"/u/{code}/households/export.xlsx?q=ha+van+1")))[1:]] == ["K-1"]
     formula_row = next(r for r in _rows(_sheet(client.get(f"/u/{code}/households/export.xlsx?q=f-1")))[1:])

@@ -149,7 +149,7 @@ def test_the_current_situation_is_derived_from_the_episodes(app, world, login):
     assert "Lường Văn Pản" not in client.get(f"/u/{A}/persons/?situation=prison").get_data(as_text=True)
 
 
-def test_a_positive_test_of_someone_on_no_register_is_a_missed_case_until_registered(app, world, login):
+def test_a_positive_test_from_another_body_of_someone_on_no_list_is_a_missed_case_until_registered(app, world, login):
     client = login("officer_a")
     person = _new_person(app, client, world)
     test = {
@@ -159,9 +159,12 @@ def test_a_positive_test_of_someone_on_no_register_is_a_missed_case_until_regist
         "reason": "found_using",
         "sample": "urine",
         "result": "positive",
+        "found_by": "commune",
     }
     assert client.post(f"/u/{A}/tests/", data=test).status_code == 302
-    assert _count(app, MissedCase, person_id=person, resolved_on=None) == 1
+    assert _count(app, MissedCase, person_id=person) == 0  # the commune's own finding: not a miss yet
+    assert client.post(f"/u/{A}/tests/", data={**test, "found_by": "hospital"}).status_code == 302
+    assert _count(app, MissedCase, person_id=person, resolved_on=None, reason="found_elsewhere") == 1
     assert "Lường Văn Pản" in _due_rows(client, "missed_case")
     client.post(f"/u/{A}/episodes/", data=_episode_body(person, "user_managed", clock.today()))
     with app.app_context(), system_scope(db.session):
@@ -245,7 +248,7 @@ def test_a_test_cannot_answer_another_persons_suspicion(app, world, login):
             "result": "negative",
         },
     )
-    assert "Trường hợp nghi vấn này thuộc về người khác." in _errors(response)
+    assert "Lần lập danh sách này là của người khác." in _errors(response)
     assert _count(app, DrugTest, person_id=person) == 0
 
 
