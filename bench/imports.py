@@ -139,7 +139,7 @@ def prepare_round(url: str, source: Path, imports_dir: Path) -> int:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://")})
     with app.app_context(), system_scope(db.session):
-        commune = db.session.scalar(select(AdminUnit).where(AdminUnit.code == COMMUNE))
+        commune = db.session.scalar(select(AdminUnit).where(AdminUnit.address == COMMUNE))
         db.session.execute(delete(HouseholdCommitment).where(HouseholdCommitment.commune_id == commune.id))
         db.session.execute(delete(Household).where(Household.commune_id == commune.id))
         officer = db.session.scalar(select(User).where(User.username == OFFICER))

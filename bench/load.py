@@ -116,7 +116,7 @@ def prepare(url: str, users: int, out: Path) -> None:
 
         for officer in officers:
             if officer["level"] == "commune":
-                unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == officer["unit"]))
+                unit = db.session.scalar(select(AdminUnit).where(AdminUnit.address == officer["unit"]))
                 set_reach(db.session, read=frozenset({unit.id}))
                 officer["persons"] = list(
                     db.session.scalars(select(Person.id).where(Person.commune_id == unit.id).limit(20))

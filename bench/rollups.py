@@ -90,7 +90,9 @@ class Site:
             self.clients[username] = client
         with self.app.app_context(), system_scope(db.session):
             self.village_id = db.session.scalar(
-                select(Village.id).join(AdminUnit, AdminUnit.id == Village.commune_id).where(AdminUnit.code == COMMUNE)
+                select(Village.id)
+                .join(AdminUnit, AdminUnit.id == Village.commune_id)
+                .where(AdminUnit.address == COMMUNE)
             )
         self.writes = 0
 

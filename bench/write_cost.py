@@ -58,9 +58,9 @@ def build_app():
         upgrade(directory=str(ROOT / "migrations"))
         with system_scope(db.session):
             sync_tree(read_tree("thanh-hoa"))
-            province = db.session.scalar(select(AdminUnit).where(AdminUnit.code == "38"))
+            province = db.session.scalar(select(AdminUnit).where(AdminUnit.address == "38"))
             kept_results.load_default_criteria(province, TENANTS_DIR / "thanh-hoa" / "criteria.json")
-            commune = db.session.scalar(select(AdminUnit).where(AdminUnit.code == COMMUNE))
+            commune = db.session.scalar(select(AdminUnit).where(AdminUnit.address == COMMUNE))
             _demo_villages(commune, 3822)
             fill_commune(commune, 3822)
             demo_accounts([commune])

@@ -25,7 +25,7 @@ def test_tree_sync_then_demo_load_twice_changes_nothing_the_second_time(app):
     assert "unchanged 574" in _run(app, "tenants", "sync", "thanh-hoa").output
     demo = _run(app, "demo", "load")
     assert demo.exit_code == 0, demo.output
-    assert "xa.15085" in demo.output and "huyen.389" in demo.output and "admin" in demo.output
+    assert "xa.15085" in demo.output and "kv.389" in demo.output and "admin" in demo.output
     with app.app_context(), system_scope(db.session):
         villages = db.session.scalar(select(func.count(Village.id)))
         users = db.session.scalar(select(func.count(User.id)))
@@ -47,10 +47,10 @@ def test_tree_sync_then_demo_load_twice_changes_nothing_the_second_time(app):
 
 def test_demo_load_for_named_communes_and_refuses_unknown_codes(app):
     _run(app, "tenants", "sync", "thanh-hoa")
-    result = _run(app, "demo", "load", "--communes", "15133,15136")
-    assert result.exit_code == 0 and "Xã Cẩm Thành" in result.output and "huyen.390" in result.output
-    bad = _run(app, "demo", "load", "--communes", "99999,389")
-    assert bad.exit_code != 0 and "99999" in bad.output and "389" in bad.output
+    result = _run(app, "demo", "load", "--communes", "15142,15148")
+    assert result.exit_code == 0 and "Xã Cẩm Thạch" in result.output and "kv.390" in result.output
+    bad = _run(app, "demo", "load", "--communes", "99999,KV389,15133")  # 15133: Cẩm Thành, merged in 2025
+    assert bad.exit_code != 0 and "99999" in bad.output and "KV389" in bad.output and "15133" in bad.output
 
 
 def test_users_create_list_disable(app, world):

@@ -42,7 +42,7 @@ def check_role_target(actor, scope: AdminUnit, role: str, unit_code: str) -> tup
         return None, {"role": _l("Unknown role.")}
     if role not in grantable_roles(actor, scope):
         return None, {"role": _l("You may not grant this role.")}
-    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == (unit_code or "").strip()))
+    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.address == (unit_code or "").strip()))
     if unit is None or not unit.path.startswith(scope.path) or unit.valid_to is not None:
         return None, {"unit_code": _l("No unit with this code in your area.")}
     if unit.level != ROLES[role].level:

@@ -120,7 +120,7 @@ def grant(unit, user_id):
         if not errors:
             db.session.commit()
             flash(_("Role granted."), "success")
-            return redirect(url_for("accounts.show", unit_code=unit.code, user_id=user.id))
+            return redirect(url_for("accounts.show", unit_code=unit.address, user_id=user.id))
         for name, message in errors.items():
             form[name].errors.append(message)
     return render_template("accounts/show.html", unit=unit, user=user, form=form, roles=ROLES)
@@ -134,8 +134,8 @@ def revoke(unit, user_id, assignment_id):
     db.session.commit()
     flash(_("Role revoked."), "success")
     if find_managed_user(current_user, unit, user_id) is None:
-        return redirect(url_for("accounts.index", unit_code=unit.code))
-    return redirect(url_for("accounts.show", unit_code=unit.code, user_id=user.id))
+        return redirect(url_for("accounts.index", unit_code=unit.address))
+    return redirect(url_for("accounts.show", unit_code=unit.address, user_id=user.id))
 
 
 @accounts.post("/<int:user_id>/disable")
@@ -145,7 +145,7 @@ def disable(unit, user_id):
     actions.set_active(current_user, unit, user, False)
     db.session.commit()
     flash(_("Account %(name)s disabled; its sessions have ended.", name=user.username), "success")
-    return redirect(url_for("accounts.show", unit_code=unit.code, user_id=user.id))
+    return redirect(url_for("accounts.show", unit_code=unit.address, user_id=user.id))
 
 
 @accounts.post("/<int:user_id>/enable")
@@ -155,7 +155,7 @@ def enable(unit, user_id):
     actions.set_active(current_user, unit, user, True)
     db.session.commit()
     flash(_("Account %(name)s enabled.", name=user.username), "success")
-    return redirect(url_for("accounts.show", unit_code=unit.code, user_id=user.id))
+    return redirect(url_for("accounts.show", unit_code=unit.address, user_id=user.id))
 
 
 @accounts.post("/<int:user_id>/reset-two-factor")
@@ -168,7 +168,7 @@ def reset_two_factor(unit, user_id):
         _("Two-factor login of %(name)s reset: the account sets it up again at its next login.", name=user.username),
         "success",
     )
-    return redirect(url_for("accounts.show", unit_code=unit.code, user_id=user.id))
+    return redirect(url_for("accounts.show", unit_code=unit.address, user_id=user.id))
 
 
 @accounts.post("/<int:user_id>/reset-password")

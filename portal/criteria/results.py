@@ -90,7 +90,10 @@ def refresh_commune(commune_id: int, day: date | None = None) -> None:
 
 def refresh_all(day: date | None = None) -> int:
     version = version_in_force(day)
-    communes = db.session.scalars(select(AdminUnit.id).where(AdminUnit.level == "commune")).all()
+    # the communes of the current tree: an archived one's results stay as they were when it was archived
+    communes = db.session.scalars(
+        select(AdminUnit.id).where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None))
+    ).all()
     if version is not None:
         for commune_id in communes:
             store(commune_id, version.criteria, day or clock.today())

@@ -118,7 +118,7 @@ def publish(unit):
             version = versions.publish(unit, current_user, draft, current)
             db.session.commit()
             flash(_("Criteria version %(n)s published.", n=version.number), "success")
-            return redirect(url_for("criteria.index", unit_code=unit.code))
+            return redirect(url_for("criteria.index", unit_code=unit.address))
     return render_template(
         "criteria/publish.html",
         unit=unit,

@@ -21,8 +21,9 @@ from portal.villages.models import Village
 
 commands = Blueprint("demo", __name__, cli_group="demo")
 
-# Quang Trung (Ngọc Lặc) launched the plan in Dec 2024; Vân Am is its neighbour; Hàm Rồng is a city ward.
-DEFAULT_COMMUNES = ("15085", "15076", "14755")
+# Xã Thạch Lập (15085: Quang Trung, which launched the plan in Dec 2024, with Thạch Lập and Đồng Thịnh), its
+# neighbour Xã Nguyệt Ấn (Vân Am, Phùng Giáo, Nguyệt Ấn) and Phường Hàm Rồng, a city ward.
+DEFAULT_COMMUNES = ("15085", "15106", "14758")
 DEMO_PASSWORD = "ThanhHoa-3822-demo"  # noqa: S105 - printed on purpose: demo data only
 VILLAGE_NAMES = (
     "Làng Trung",
@@ -69,17 +70,23 @@ def _demo_villages(commune: AdminUnit, seed: int) -> int:
 
 def demo_accounts(communes: list[AdminUnit]) -> list[tuple[str, str, str]]:
     province = communes[0].parent.parent
-    district = communes[0].parent
+    district = communes[0].parent  # an area of the 2025 tree, followed by officers of the provincial police
+    if district.kind == "area":
+        follower = (f"kv.{district.code.removeprefix('KV')}", f"Cán bộ Công an tỉnh theo dõi {district.name}")
+    else:
+        follower = (f"huyen.{district.code}", f"Cán bộ Công an {district.name}")
     wanted = [
         ("admin", "admin", province, "Quản trị hệ thống"),
         ("tinh.ca", "province_officer", province, "Cán bộ Công an tỉnh"),
-        (f"huyen.{district.code}", "district_officer", district, f"Cán bộ Công an {district.name}"),
+        (follower[0], "district_officer", district, follower[1]),
     ]
     for commune in communes:
         wanted.append((f"xa.{commune.code}", "commune_officer", commune, f"Cán bộ Công an {commune.name}"))
         wanted.append((f"xem.{commune.code}", "commune_viewer", commune, f"Thành viên BCĐ {commune.name}"))
     existing = set(db.session.scalars(select(User.username)))
-    new = [account_actions.NewAccount(u, name, role, unit.code) for u, role, unit, name in wanted if u not in existing]
+    new = [
+        account_actions.NewAccount(u, name, role, unit.address) for u, role, unit, name in wanted if u not in existing
+    ]
     if new:
         created = account_actions.create_accounts(None, province, new, passwords=[DEMO_PASSWORD] * len(new))
         if not created:
@@ -100,7 +107,7 @@ def load_command(communes, scale, seed):
     """Fill demo communes with demo data and print one login per role (idempotent)."""
     codes = [c.strip() for c in communes.split(",") if c.strip()]
     with system_scope(db.session):
-        units = {u.code: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.code.in_(codes)))}
+        units = {u.address: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.address.in_(codes)))}
         missing = [c for c in codes if c not in units or units[c].level != "commune"]
         if missing:
             raise click.ClickException(f"not communes of the loaded tree: {', '.join(missing)}")
@@ -126,7 +133,9 @@ def _load_province(province: AdminUnit, seed: int) -> None:
     click.echo(f"\nProvince scale: every commune of {province.name}")
     counts = province_scale.load_province(province, seed)
     communes = db.session.scalars(
-        select(AdminUnit).where(AdminUnit.level == "commune", AdminUnit.path.startswith(province.path))
+        select(AdminUnit).where(
+            AdminUnit.level == "commune", AdminUnit.path.startswith(province.path), AdminUnit.valid_to.is_(None)
+        )
     ).all()
     if not db.session.scalar(select(Dossier.id).limit(1)):
         officers = dict(

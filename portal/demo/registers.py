@@ -324,7 +324,7 @@ class CommuneDemo:
 
     def hotspots(self) -> None:
         rng = self.rng
-        for _ in range(rng.randint(0, 2)):
+        for _ in range(rng.randint(1, 2)):
             found = self.ago(rng.randint(60, 500))
             eradicated = rng.random() < 0.6
             self.add(

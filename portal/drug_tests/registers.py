@@ -152,7 +152,7 @@ def _missed_cell(row, key, personal, unit):
     if key == "person":
         return person_link(row, personal, unit)
     if key == "test":
-        href = url_for("drug_tests.show", unit_code=unit.code, drug_test_id=row.test_id)
+        href = url_for("drug_tests.show", unit_code=unit.address, drug_test_id=row.test_id)
         return link(href, format_day(row.detected_on))
     if key == "state":
         return str(

@@ -20,7 +20,7 @@ units = unit_blueprint("units", __name__)
 def index():
     homes = home_units(current_user)
     if len(homes) == 1:
-        return redirect(url_for("units.home", unit_code=homes[0].code))
+        return redirect(url_for("units.home", unit_code=homes[0].address))
     return render_template("home/choose_unit.html", homes=homes)
 
 

@@ -35,7 +35,7 @@ def import_command(register, file, commune_code, dry_run):
     spec = SPECS[register]
     with system_scope(db.session):
         commune = db.session.scalar(
-            select(AdminUnit).where(AdminUnit.code == commune_code, AdminUnit.level == "commune")
+            select(AdminUnit).where(AdminUnit.address == commune_code, AdminUnit.level == "commune")
         )
         if commune is None:
             raise click.ClickException(_("No commune has the code %(code)s.", code=commune_code))

@@ -98,7 +98,7 @@ def upload(unit):
         )
     db.session.commit()
     jobs.launch(job, jobs.CHECK)
-    return redirect(url_for("imports.show", unit_code=unit.code, import_job_id=job.id))
+    return redirect(url_for("imports.show", unit_code=unit.address, import_job_id=job.id))
 
 
 @imports.get("/<int:import_job_id>")
@@ -124,7 +124,7 @@ def confirm(unit, import_job_id):
     """Start the commit of a checked file, once: a second confirmation, or one of a page drawn before
     the job changed, is shown as such and starts nothing."""
     job = jobs.settle(get_job(unit, import_job_id))
-    page = url_for("imports.show", unit_code=unit.code, import_job_id=import_job_id)
+    page = url_for("imports.show", unit_code=unit.address, import_job_id=import_job_id)
     try:
         jobs.check_capacity()
     except jobs.Full:
@@ -151,4 +151,4 @@ def discard(unit, import_job_id):
         jobs.discard(job)
         db.session.commit()
         flash(_("Import discarded: nothing was saved."), "success")
-    return redirect(url_for("imports.index", unit_code=unit.code))
+    return redirect(url_for("imports.index", unit_code=unit.address))

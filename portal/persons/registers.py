@@ -244,7 +244,7 @@ def _episode_state_filter(stmt, value, commune, today):
 
 def person_link(row, personal, unit):
     return link(
-        url_for("persons.show", unit_code=unit.code, person_id=row.person_id), person_name(row.person, personal)
+        url_for("persons.show", unit_code=unit.address, person_id=row.person_id), person_name(row.person, personal)
     )
 
 

@@ -60,7 +60,7 @@ model_activities = declare(
         prefill=("model_id",),
         cell=lambda row, key, personal, unit: (
             link(
-                url_for("prevention_models.show", unit_code=unit.code, prevention_model_id=row.model_id),
+                url_for("prevention_models.show", unit_code=unit.address, prevention_model_id=row.model_id),
                 row.model.name if row.model else "—",
             )
             if key == "model"

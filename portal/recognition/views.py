@@ -78,10 +78,10 @@ def start(unit):
     try:
         dossier = workflow.start(current_user, unit, request.form.get("period", ""))
     except workflow.Refused as refused:
-        return _refused(refused, back=url_for("recognition.index", unit_code=unit.code))
+        return _refused(refused, back=url_for("recognition.index", unit_code=unit.address))
     db.session.commit()
     flash(_("Self-assessment started. Check the scorecard, explain what is not met, attach the minutes."), "success")
-    return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id))
+    return redirect(url_for("recognition.show", unit_code=unit.address, dossier_id=dossier.id))
 
 
 def _page(unit, dossier, *, errors=None, typed=None):
@@ -159,7 +159,7 @@ def edit(unit, dossier_id):
         flash(_("Dossier submitted to the district for appraisal (round %(n)s).", n=dossier.round), "success")
     else:
         flash(_("Dossier saved."), "success")
-    return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id))
+    return redirect(url_for("recognition.show", unit_code=unit.address, dossier_id=dossier.id))
 
 
 @recognition.post("/<int:dossier_id>/attachments")
@@ -176,7 +176,7 @@ def upload(unit, dossier_id):
     except workflow.Refused as refused:
         return _refused(refused, unit, dossier_id, errors=refused.errors)
     flash(_("File attached."), "success")
-    return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id) + "#attachments")
+    return redirect(url_for("recognition.show", unit_code=unit.address, dossier_id=dossier.id) + "#attachments")
 
 
 @recognition.get("/<int:dossier_id>/attachments/<int:attachment_id>")
@@ -195,10 +195,10 @@ def remove(unit, dossier_id, attachment_id):
     try:
         workflow.remove_attachment(current_user, dossier, attachment)
     except workflow.Refused as refused:
-        return _refused(refused, back=url_for("recognition.show", unit_code=unit.code, dossier_id=dossier_id))
+        return _refused(refused, back=url_for("recognition.show", unit_code=unit.address, dossier_id=dossier_id))
     db.session.commit()
     flash(_("File removed from the dossier."), "success")
-    return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id) + "#attachments")
+    return redirect(url_for("recognition.show", unit_code=unit.address, dossier_id=dossier.id) + "#attachments")
 
 
 def _transition_view(action: str):
@@ -227,7 +227,7 @@ def _transition_view(action: str):
             return _refused(refused, unit, dossier_id, errors=errors, typed=typed)
         db.session.commit()
         flash(_("Done: the dossier is now “%(state)s”.", state=STAGE_LABELS[dossier.state]), "success")
-        return redirect(url_for("recognition.show", unit_code=unit.code, dossier_id=dossier.id))
+        return redirect(url_for("recognition.show", unit_code=unit.address, dossier_id=dossier.id))
 
     view.__name__ = action
     return requires(workflow.TRANSITIONS[action].permission, ("commune",))(view)

@@ -176,7 +176,7 @@ class RegisterPages:
         flash(message, "success")
         if request.htmx:  # the list as it first opens, refreshed out of band beside an empty editor
             return render_template("registers/_saved.html", **self.list_context(unit, MultiDict()))
-        return redirect(url_for(f"{self.register.name}.show", unit_code=unit.code, **{self.param: row.id}))
+        return redirect(url_for(f"{self.register.name}.show", unit_code=unit.address, **{self.param: row.id}))
 
     def new_form(self, unit, formdata=None):
         form = self.register.form(formdata=formdata)
@@ -311,7 +311,7 @@ class RegisterPages:
         errors = actions.restore_row(self.register, unit, current_user, row)
         if errors:
             flash(errors["__all__"], "error")
-            return redirect(url_for(f"{self.register.name}.index", unit_code=unit.code, deleted=1))
+            return redirect(url_for(f"{self.register.name}.index", unit_code=unit.address, deleted=1))
         return self.saved(unit, row, _("%(what)s restored.", what=self.register.describe(row, True)))
 
 

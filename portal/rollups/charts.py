@@ -131,7 +131,7 @@ def map_marks(points: list[Point], district_names: dict, unit_href: str, state_n
             shape = f'<polygon points="{x},{y - 5:.1f} {x + 5:.1f},{y + 4:.1f} {x - 5:.1f},{y + 4:.1f}"></polygon>'
         else:
             shape = f'<circle cx="{x}" cy="{y}" r="3" class="hollow"></circle>'
-        href = escape(unit_href.replace("__code__", unit.code))
+        href = escape(unit_href.replace("__code__", unit.address))
         out.append(
             f'<a href="{href}" aria-label="{name}: {states[state]}" class="map-{state}">'
             f"<title>{name} ({districts.get(unit.parent_id, '')}): {states[state]}</title>{shape}</a>"

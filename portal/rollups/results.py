@@ -193,7 +193,9 @@ def province_view(province: AdminUnit):
     version = version_in_force()
     criteria = version.criteria if version else []
     districts = db.session.scalars(
-        select(AdminUnit).where(AdminUnit.parent_id == province.id).order_by(AdminUnit.code)
+        select(AdminUnit)
+        .where(AdminUnit.parent_id == province.id, AdminUnit.valid_to.is_(None))
+        .order_by(AdminUnit.code)
     ).all()
     by_district = {d.id: Totals() for d in districts}
     rows, passing = commune_counts(province, criteria)

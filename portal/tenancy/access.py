@@ -10,12 +10,24 @@ from portal.tenancy.roles import ROLES
 _LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
 
 
-def get_unit(code: str) -> AdminUnit:
-    """The unit with this code, or 404."""
-    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == code))
+def find_unit(address: str) -> AdminUnit | None:
+    """The unit at this address: a code names the unit of the current tree, `<code>-2024` an archived one."""
+    return db.session.scalar(select(AdminUnit).where(AdminUnit.address == address))
+
+
+def get_unit(address: str) -> AdminUnit:
+    """The unit at this address, or 404."""
+    unit = find_unit(address)
     if unit is None:
         abort(404)
     return unit
+
+
+def archived_under(code: str) -> list[AdminUnit]:
+    """The archived units that carried this code: an old bookmark's commune, before the 2025 tree."""
+    return db.session.scalars(
+        select(AdminUnit).where(AdminUnit.code == code, AdminUnit.valid_to.is_not(None)).order_by(AdminUnit.id)
+    ).all()
 
 
 def permissions_at(user, unit: AdminUnit) -> frozenset[str]:

@@ -10,8 +10,11 @@ import csv
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from portal.tenancy.sync import TENANTS_DIR
+from portal.extensions import db
+from portal.tenancy.models import TREE_2025_FROM, AdminUnit, UnitLineage
+from portal.tenancy.sync import TENANTS_DIR, SyncReport, upsert_unit
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,66 @@ def check(old_codes: set[str], new_codes: set[str], lineage: list[Successor]) ->
     for code in sorted(orphans):
         problems.append(str(_l("Unit %(code)s of the 2025 tree has no predecessor in the lineage.", code=code)))
     return problems
+
+
+def sync_tree_2025(province: str, root: AdminUnit) -> SyncReport:
+    """The areas and the units of the 2025 tree under the province, created or updated (idempotent)."""
+    report = SyncReport()
+    by_key = {(u.tree, u.code): u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.tree == "2025"))}
+    areas = {}
+    for row in read_areas(province):
+        wanted = {
+            "name": row["name"],
+            "kind": "area",
+            "level": "district",
+            "parent_id": root.id,
+            "path": f"{root.path}{row['code']}/",
+            "latitude": None,
+            "longitude": None,
+            "valid_to": None,
+            "address": row["code"],
+        }
+        areas[row["code"]] = upsert_unit(by_key, "2025", row["code"], wanted, report, valid_from=TREE_2025_FROM)
+    for row in read_tree_2025(province):
+        area = areas.get(row["parent_code"])
+        if area is None:
+            raise ValueError(f"unit {row['code']}: area {row['parent_code']} is not in areas.csv")
+        wanted = {
+            "name": row["name"],
+            "kind": row["kind"],
+            "level": "commune",
+            "parent_id": area.id,
+            "path": f"{area.path}{row['code']}/",
+            "latitude": float(row["latitude"]) if row["latitude"] else None,
+            "longitude": float(row["longitude"]) if row["longitude"] else None,
+            "valid_to": None,
+            "address": row["code"],
+        }
+        upsert_unit(by_key, "2025", row["code"], wanted, report, valid_from=TREE_2025_FROM)
+    db.session.flush()
+    return report
+
+
+def sync_lineage(province: str) -> int:
+    """The lineage rows of the file, kept by (old unit, new unit); refused whole when `check` finds a fault.
+    Returns how many rows were added or changed."""
+    old = {u.code: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.tree == "2024"))}
+    new = {u.code: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.tree == "2025"))}
+    lineage = read_lineage(province)
+    old_communes = {code for code, u in old.items() if u.level == "commune"}
+    problems = check(old_communes, {code for code, u in new.items() if u.level == "commune"}, lineage)
+    if problems:
+        raise ValueError("; ".join(problems))
+    kept = {(r.from_unit_id, r.to_unit_id): r for r in db.session.scalars(select(UnitLineage))}
+    changed = 0
+    for link in lineage:
+        source, target = old[link.old_code], new[link.new_code]
+        row = kept.get((source.id, target.id))
+        if row is None:
+            row = UnitLineage(from_unit_id=source.id, to_unit_id=target.id, effective_on=TREE_2025_FROM)
+            db.session.add(row)
+        if row.id is None or (row.is_default, row.share) != (link.default, link.share):
+            row.is_default, row.share = link.default, link.share
+            changed += 1
+    db.session.flush()
+    return changed

@@ -7,11 +7,11 @@ the resolved `unit` in place of the code. A unit that does not exist, one outsid
 a permission the user lacks there, and a view that declared none all answer 404 alike.
 """
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.tenancy.access import commune_ids_under, get_unit, permissions_at
+from portal.tenancy.access import archived_under, commune_ids_under, find_unit, permissions_at
 from portal.tenancy.guard import set_reach
 from portal.tenancy.roles import REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 
@@ -32,7 +32,14 @@ def _open_unit():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     view = current_app.view_functions.get(request.endpoint)
     permission = getattr(view, "required_permission", None)
-    unit = get_unit(request.view_args.pop("unit_code"))
+    address = request.view_args.pop("unit_code")
+    unit = find_unit(address)
+    if unit is None:
+        moved = archived_under(address)
+        if not moved:
+            abort(404)
+        # an old bookmark: what became of the unit, and where its successor and its archive are
+        return render_template("shell/unit_moved.html", units=moved), 410
     granted = permissions_at(current_user, unit)
     if permission is None or UNIT_VIEW not in granted or permission not in granted:
         abort(404)
