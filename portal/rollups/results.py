@@ -52,6 +52,7 @@ def _communes(parent: AdminUnit, run) -> dict[int, CommuneRow]:
         select(
             AdminUnit.id,
             AdminUnit.code,
+            AdminUnit.address,
             AdminUnit.name,
             AdminUnit.parent_id,
             AdminUnit.path,
