@@ -13,7 +13,7 @@ from portal.shell.text import clean, fold
 from portal.tenancy.guard import acting_as
 from portal.tenancy.models import AdminUnit
 
-NOT_COPIED = {"csrf_token", "version", "submit"}
+NOT_COPIED = {"csrf_token", "version", "submit", "former_commune_id"}
 DUPLICATE = _l("Another record already holds these values; it may have been saved a moment ago.")
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import DateTime, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -19,6 +19,9 @@ class RegisterRow(TenantOwned):
     version: Mapped[int] = mapped_column(default=1)
     search_key: Mapped[str] = mapped_column(String(400), default="")
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # The commune of the 2024 tree the row was kept in before the 2025 reform moved it here (None: kept
+    # here from the start).
+    former_commune_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
 
     audit_exclude = ("search_key", "version", "updated_at", "created_at")
 
@@ -39,11 +42,14 @@ def tenant_key(table: str) -> UniqueConstraint:
 
 def same_commune(table: str, column: str, target: str) -> ForeignKeyConstraint:
     """A reference that the database itself keeps inside the commune: (commune_id, column) must be
-    an existing (commune_id, id) of the target table."""
+    an existing (commune_id, id) of the target table. Deferrable, so that the 2025 reform can move a
+    whole commune's rows to their new commune table by table and have the keys checked at its commit."""
     return ForeignKeyConstraint(
         ["commune_id", column],
         [f"{target}.commune_id", f"{target}.id"],
         name=f"fk_{table}_{column}_{target}",
+        deferrable=True,
+        initially="IMMEDIATE",
     )
 
 

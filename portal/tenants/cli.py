@@ -12,6 +12,9 @@ from portal.tenancy.guard import system_scope
 from portal.tenancy.lineage import sync_lineage, sync_tree_2025
 from portal.tenancy.models import AdminUnit
 from portal.tenancy.sync import TENANTS_DIR, read_tree, sync_tree
+from portal.tenants.reform import ReformRefused
+from portal.tenants.reform import apply as apply_reform
+from portal.tenants.reform import plan as reform_plan
 
 commands = Blueprint("tenants", __name__, cli_group="tenants")
 
@@ -41,3 +44,45 @@ def sync_command(province: str) -> None:
         )
     for version in criteria:
         click.echo(f"{province}: criteria version {version.number} loaded ({len(version.criteria)} criteria)")
+
+
+@commands.cli.command("reform")
+@click.argument("province")
+@click.option("--dry-run", is_flag=True, help="print what would move, rename and change hands; change nothing")
+def reform_command(province: str, dry_run: bool) -> None:
+    """Replay the 2025 reform: move every old commune's registers and roles to its successor (one transaction)."""
+    with system_scope(db.session):
+        try:
+            reform = reform_plan(province)
+        except ReformRefused as refused:
+            db.session.rollback()
+            raise click.ClickException(
+                "the lineage cannot be replayed; nothing was changed:\n  " + "\n  ".join(refused.problems)
+            ) from refused
+        _print_plan(reform)
+        if dry_run:
+            db.session.rollback()
+            click.echo("dry run: nothing was changed")
+            return
+        apply_reform(reform)
+        db.session.commit()
+    click.echo(f"{province}: {reform.rows} rows and {len(reform.roles)} roles moved")
+
+
+def _print_plan(reform) -> None:
+    if not reform.moves and not reform.roles:
+        click.echo("nothing to move: the reform has been replayed already")
+        return
+    for new, moves in reform.by_new_commune().items():
+        click.echo(f"{new.address} {new.name}")
+        for move in moves:
+            counts = ", ".join(f"{n} {table}" for table, n in sorted(move.counts.items()))
+            click.echo(f"  from {move.old.address} {move.old.name}: {counts}")
+            for table, row_id, before, after in move.renames:
+                click.echo(f"    renamed {table} {row_id}: {before!r} -> {after!r}")
+    if reform.roles:
+        click.echo("roles to review:")
+        for assignment, target in reform.roles:
+            click.echo(
+                f"  {assignment.user.username} {assignment.role}: {assignment.unit.address} -> {target.address}"
+            )

@@ -1,0 +1,141 @@
+"""`tenants reform`: the 2025 reform replayed on a deployment that kept its registers in the 2024 tree.
+Every row moves to its commune's successor with its id, the keys still hold, collisions are renamed
+and listed, roles follow, a second run changes nothing, a faulty lineage changes nothing."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from sqlalchemy import delete, func, select, text
+
+from portal.audit.models import AuditEvent
+from portal.auth.models import RoleAssignment, User
+from portal.auth.passwords import hash_password
+from portal.demo.cli import _demo_villages
+from portal.demo.registers import fill_commune
+from portal.extensions import db
+from portal.persons.models import Person
+from portal.tenancy.guard import system_scope, tenant_models
+from portal.tenancy.models import AdminUnit, UnitLineage
+from portal.villages.models import Household, Village
+
+PASSWORD = "Đồng lúa Thạch Lập 2025"
+PREDECESSORS = ("15085-2024", "15073-2024", "15088-2024")  # Quang Trung, Thạch Lập, Đồng Thịnh → Thạch Lập
+
+
+def _run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def _unit(address: str) -> AdminUnit:
+    return db.session.scalar(select(AdminUnit).where(AdminUnit.address == address))
+
+
+def _counts_by_commune() -> dict:
+    return {
+        (model.__tablename__, commune_id): n
+        for model in tenant_models
+        for commune_id, n in db.session.execute(
+            select(model.commune_id, func.count()).select_from(model).group_by(model.commune_id)
+        )
+    }
+
+
+def _totals(counts: dict) -> dict:
+    totals: dict[str, int] = {}
+    for (table, _commune), n in counts.items():
+        totals[table] = totals.get(table, 0) + n
+    return totals
+
+
+@pytest.fixture
+def lived_in_2024(app):
+    """The 2024 registers of Thạch Lập's three predecessors and of Vân Am, an officer on Quang Trung and a
+    district officer on Ngọc Lặc, as a deployment held them before the reform."""
+    assert _run(app, "tenants", "sync", "thanh-hoa").exit_code == 0
+    with time_machine.travel(date(2025, 6, 20), tick=False), app.app_context(), system_scope(db.session):
+        for address in (*PREDECESSORS, "15076-2024"):
+            unit = _unit(address)
+            _demo_villages(unit, 3822)
+            db.session.flush()
+            fill_commune(unit, 3822, date(2025, 6, 20))
+        for address in PREDECESSORS[:2]:  # the same household code in two merged communes
+            unit = _unit(address)
+            village = db.session.scalar(select(Village).where(Village.commune_id == unit.id).limit(1))
+            db.session.add(
+                Household(commune_id=unit.id, code="HH-1", representative_name="Lê Văn A", village_id=village.id)
+            )
+        for username, role, address in (
+            ("xa.quangtrung", "commune_officer", "15085-2024"),
+            ("huyen.389", "district_officer", "389-2024"),
+        ):
+            user = User(
+                username=username, full_name=username, password_hash=hash_password(PASSWORD), search_key=username
+            )
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(RoleAssignment(user_id=user.id, unit_id=_unit(address).id, role=role))
+        db.session.commit()
+
+
+def test_the_reform_moves_every_row_renames_collisions_moves_roles_and_a_second_run_changes_nothing(app, lived_in_2024):
+    with app.app_context(), system_scope(db.session):
+        before = _counts_by_commune()
+        old_ids = {_unit(a).id: a for a in (*PREDECESSORS, "15076-2024")}
+    dry = _run(app, "tenants", "reform", "thanh-hoa", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "15085 Xã Thạch Lập" in dry.output and "from 15085-2024 Xã Quang Trung" in dry.output
+    assert "renamed household" in dry.output and "'HH-1' -> 'HH-1-15073'" in dry.output
+    assert "xa.quangtrung commune_officer: 15085-2024 -> 15085" in dry.output
+    assert (
+        "huyen.389 district_officer: 389-2024 -> KV389" in dry.output and "dry run: nothing was changed" in dry.output
+    )
+    with app.app_context(), system_scope(db.session):
+        assert _counts_by_commune() == before
+    done = _run(app, "tenants", "reform", "thanh-hoa")
+    assert done.exit_code == 0, done.output
+    with app.app_context(), system_scope(db.session):
+        after = _counts_by_commune()
+        assert _totals(after) == _totals(before)  # every register: as many rows as before
+        assert not any(commune in old_ids for _table, commune in after)  # nothing left in an old commune
+        thach_lap, nguyet_an = _unit("15085"), _unit("15106")
+        moved = {t: n for (t, c), n in after.items() if c == thach_lap.id}
+        assert moved["person"] == sum(
+            n for (t, c), n in before.items() if t == "person" and old_ids.get(c) in PREDECESSORS
+        )
+        assert {_unit("15076-2024").id} == set(
+            db.session.scalars(select(Person.former_commune_id).where(Person.commune_id == nguyet_an.id))
+        )
+        formers = set(db.session.scalars(select(Person.former_commune_id).where(Person.commune_id == thach_lap.id)))
+        assert formers == {_unit(a).id for a in PREDECESSORS}
+        if db.engine.dialect.name == "sqlite":  # every same-commune key holds after the deferred check
+            assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        codes = db.session.scalars(select(Household.code).where(Household.commune_id == thach_lap.id)).all()
+        assert len(codes) == len(set(codes)) and {"HH-1", "HH-1-15073"} <= set(codes)
+        names = db.session.scalars(select(Village.name).where(Village.commune_id == thach_lap.id)).all()
+        assert len({n.casefold() for n in names}) == len(names) and any(n.endswith("(Thạch Lập)") for n in names)
+        roles = {(a.user.username, a.role, a.unit.address) for a in db.session.scalars(select(RoleAssignment))}
+        assert roles == {("xa.quangtrung", "commune_officer", "15085"), ("huyen.389", "district_officer", "KV389")}
+        events = db.session.scalar(select(func.count()).where(AuditEvent.action == "reform_move"))
+        assert events == sum(1 for (_t, c) in before if c in old_ids)  # one per old commune and register
+    again = _run(app, "tenants", "reform", "thanh-hoa")
+    assert again.exit_code == 0 and "nothing to move" in again.output
+    with app.app_context(), system_scope(db.session):
+        assert _counts_by_commune() == after
+    officer = app.test_client()
+    assert officer.post("/login", data={"username": "xa.quangtrung", "password": PASSWORD}).status_code == 302
+    listing = officer.get("/u/15085/persons/")
+    assert listing.status_code == 200
+
+
+def test_a_lineage_that_leaves_an_old_commune_without_a_successor_is_refused_and_changes_nothing(app, lived_in_2024):
+    with app.app_context(), system_scope(db.session):
+        db.session.execute(delete(UnitLineage).where(UnitLineage.from_unit_id == _unit("15073-2024").id))
+        db.session.commit()
+        before = _counts_by_commune()
+    refused = _run(app, "tenants", "reform", "thanh-hoa")
+    assert refused.exit_code != 0
+    assert "15073-2024 Xã Thạch Lập: 0 default successors in the lineage, not one" in refused.output
+    assert "nothing was changed" in refused.output
+    with app.app_context(), system_scope(db.session):
+        assert _counts_by_commune() == before
