@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 
@@ -54,6 +55,17 @@ class Filter:
     personal: bool = False  # filters on personal data: not offered to viewers (the filter itself would tell)
 
 
+def former_commune_filter(model) -> Filter:
+    """Rows by the commune of the 2024 tree they were kept in before the reform moved them here: offered
+    where the commune was formed from others."""
+    return Filter(
+        "former",
+        _l("Former commune"),
+        lambda commune: [(link.from_unit_id, link.from_unit.name) for link in commune.predecessor_links],
+        lambda stmt, value, commune, today: stmt.where(model.former_commune_id == int(value)),
+    )
+
+
 @dataclass
 class Register:
     slug: str  # URL segment, e.g. "persons"
@@ -88,6 +100,7 @@ class Register:
 
     def __post_init__(self):
         self.name = self.name or self.slug
+        self.filters = [*self.filters, former_commune_filter(self.model)]
         declared = declared_fields(self.form)
         self.choices = {**{k: f.choices for k, f in declared.items() if f.choices}, **self.choices}
         self.columns = [self._completed(column, declared) for column in self.columns]

@@ -23,6 +23,7 @@ from portal.registers.spec import Register
 from portal.shell import downloads
 from portal.shell.args import page_number
 from portal.tenancy.access import has_permission
+from portal.tenancy.models import AdminUnit
 from portal.tenancy.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE
 from portal.tenancy.routing import requires, unit_blueprint
 
@@ -246,6 +247,9 @@ class RegisterPages:
         labels = _form_labels(register)
         describe = _describer(register, unit, personal)
         facts = [(labels[k], describe(k, getattr(row, k))) for k in labels if hasattr(row, k)]
+        if row.former_commune_id:  # moved here by the 2025 reform
+            former = db.session.get(AdminUnit, row.former_commune_id)
+            facts.append((_("Kept before the 2025 reform in"), f"{former.name} ({former.address})"))
         extra = {}
         for part in (register.detail_context, *register.detail_parts):
             if part is not None:

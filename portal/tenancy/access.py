@@ -5,9 +5,11 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.tenancy.models import AdminUnit
-from portal.tenancy.roles import ROLES
+from portal.tenancy.roles import AUDIT_READ, REGISTERS_READ, REGISTERS_READ_PERSONAL, ROLES, UNIT_VIEW
 
 _LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
+# What anyone may do at an archived unit: read it; nobody writes there.
+ARCHIVE_PERMISSIONS = frozenset({UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSONAL, AUDIT_READ})
 
 
 def find_unit(address: str) -> AdminUnit | None:
@@ -31,12 +33,16 @@ def archived_under(code: str) -> list[AdminUnit]:
 
 
 def permissions_at(user, unit: AdminUnit) -> frozenset[str]:
-    """Every permission the user's assignments on this unit or an ancestor give there."""
+    """Every permission the user's assignments on this unit or an ancestor give there. An archived unit
+    (a commune of the 2024 tree) is read-only for everyone, and its successors' officers read it too."""
+    reached_through = [unit]
+    if unit.archived:
+        reached_through += [link.to_unit for link in unit.successor_links]
     granted: set[str] = set()
     for assignment in user.assignments:
-        if unit.path.startswith(assignment.unit.path):
+        if any(u.path.startswith(assignment.unit.path) for u in reached_through):
             granted |= ROLES[assignment.role].permissions
-    return frozenset(granted)
+    return frozenset(granted & ARCHIVE_PERMISSIONS if unit.archived else granted)
 
 
 def has_permission(user, unit: AdminUnit, permission: str) -> bool:

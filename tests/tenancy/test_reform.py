@@ -31,6 +31,14 @@ def _unit(address: str) -> AdminUnit:
     return db.session.scalar(select(AdminUnit).where(AdminUnit.address == address))
 
 
+def _officer_of(app, address: str):
+    account = ["accounts", "create", f"xa.{address}", "--role", "commune_officer", "--unit", address]
+    assert _run(app, *account, "--password", PASSWORD).exit_code == 0
+    client = app.test_client()
+    assert client.post("/login", data={"username": f"xa.{address}", "password": PASSWORD}).status_code == 302
+    return client
+
+
 def _counts_by_commune() -> dict:
     return {
         (model.__tablename__, commune_id): n
@@ -124,8 +132,35 @@ def test_the_reform_moves_every_row_renames_collisions_moves_roles_and_a_second_
         assert _counts_by_commune() == after
     officer = app.test_client()
     assert officer.post("/login", data={"username": "xa.quangtrung", "password": PASSWORD}).status_code == 302
-    listing = officer.get("/u/15085/persons/")
-    assert listing.status_code == 200
+    listing = officer.get("/u/15085/persons/").get_data(as_text=True)
+    assert 'id="filter-former"' in listing and "Xã Quang Trung" in listing and "Xã Đồng Thịnh" in listing
+    with app.app_context(), system_scope(db.session):
+        dong_thinh = _unit("15088-2024").id
+        person = db.session.scalar(select(Person).where(Person.former_commune_id == dong_thinh).limit(1))
+    only = officer.get(f"/u/15085/persons/?former={dong_thinh}").get_data(as_text=True)
+    assert person.full_name in only
+    page = officer.get(f"/u/15085/persons/{person.id}").get_data(as_text=True)
+    assert "Xã Đồng Thịnh (15088-2024)" in page
+    # the archive: the successor's officer reads it, nobody writes there, a neighbour sees neither
+    archive = officer.get("/u/15085-2024/")
+    assert archive.status_code == 200 and 'href="/u/15085/"' in archive.get_data(as_text=True)
+    assert officer.get("/u/15085-2024/villages/new").status_code == 404
+    assert officer.post("/u/15085-2024/villages/", data={"name": "Làng Mới Lập", "kind": "village"}).status_code == 404
+    with app.app_context(), system_scope(db.session):  # a commune role left on an archive reads, never writes
+        user = User(username="xa.conlai", full_name="Cán bộ", password_hash=hash_password(PASSWORD), search_key="x")
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(RoleAssignment(user_id=user.id, unit_id=_unit("15073-2024").id, role="commune_officer"))
+        db.session.commit()
+    left = app.test_client()
+    assert left.post("/login", data={"username": "xa.conlai", "password": PASSWORD}).status_code == 302
+    assert left.get("/u/15073-2024/").status_code == 200 and left.get("/u/15073-2024/villages/").status_code == 200
+    assert left.get("/u/15073-2024/villages/new").status_code == 404
+    assert left.post("/u/15073-2024/villages/", data={"name": "Làng Mới Lập", "kind": "village"}).status_code == 404
+    neighbour = _officer_of(app, "15106")
+    for url in ("/u/15085-2024/", "/u/15085/", "/u/15085-2024/persons/", "/u/15073-2024/"):
+        assert neighbour.get(url).status_code == 404, url
+    assert neighbour.get("/u/15076-2024/").status_code == 200  # its own predecessor's archive
 
 
 def test_a_lineage_that_leaves_an_old_commune_without_a_successor_is_refused_and_changes_nothing(app, lived_in_2024):
