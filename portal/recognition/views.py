@@ -304,7 +304,24 @@ def recognised_xlsx(unit):
 def recognition_helpers():
     """The stage names everywhere, and the count of what waits for the user, computed when the menu asks."""
     waiting = (lambda: access.waiting_count(current_user)) if current_user.is_authenticated else (lambda: 0)
-    return {"stage_labels": STAGE_LABELS, "action_labels": ACTION_LABELS, "inbox_count": waiting}
+    return {
+        "stage_labels": STAGE_LABELS,
+        "action_labels": ACTION_LABELS,
+        "inbox_count": waiting,
+        "recognition_stage": _recognition_stage,
+    }
+
+
+def _recognition_stage(commune) -> str:
+    """A commune's recognition as its newest dossier leaves it (a predecessor's, on its successor's page)."""
+    newest = db.session.scalar(
+        select(Dossier).where(Dossier.commune_id == commune.id).order_by(Dossier.id.desc()).limit(1)
+    )
+    stage = access.stage_of(newest)
+    if stage == "recognised" and newest.decision_number:
+        day = format_day(newest.decision_on)
+        return str(_("Recognised (decision %(n)s, %(day)s)", n=newest.decision_number, day=day))
+    return str(STAGE_LABELS[stage])
 
 
 @inbox_pages.app_template_filter("isoday")

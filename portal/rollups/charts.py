@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.criteria.models import MonthlyTally
 from portal.extensions import db
-from portal.tenancy.models import AdminUnit
+from portal.tenancy.models import TREE_2025_FROM, AdminUnit
 from portal.tenancy.settings import plan_settings
 
 
@@ -24,6 +24,19 @@ class Month:
     @property
     def share(self) -> float:
         return self.meeting_all / self.communes if self.communes else 0.0
+
+    @property
+    def tree(self) -> str:
+        """The unit tree the month was tallied on: the 547 communes of 2024, or the 166 of 2025."""
+        return "2025" if self.month >= TREE_2025_FROM else "2024"
+
+
+def tree_changes(months: list[Month]) -> int | None:
+    """The index of the first month on the 2025 tree when the trend runs through the reform, else None."""
+    for index in range(1, len(months)):
+        if months[index - 1].tree != months[index].tree:
+            return index
+    return None
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ def _province_context(unit) -> dict:
         "total": total,
         "label": label,
         "trend": charts.trend(unit),
+        "tree_changes": charts.tree_changes,
         "targets": charts.targets(unit),
         "broken": sorted((r for r in rows if r.broken_since), key=lambda r: (r.broken_since, r.unit.code)),
         "points": points,

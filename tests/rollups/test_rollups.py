@@ -134,6 +134,23 @@ def test_the_trend_tallies_each_months_snapshots(app, world, login):
         assert f'{month:%m/%Y}</td><td class="num">{meeting} / {communes}' in table
 
 
+def test_the_trend_runs_through_the_reform_and_marks_where_the_tree_changed(app, world, login):
+    from portal.criteria.models import MonthlyTally
+
+    with app.app_context(), system_scope(db.session):
+        for month, communes, meeting in ((5, 547, 120), (6, 547, 150), (7, 166, 40), (8, 166, 52)):
+            db.session.add(
+                MonthlyTally(
+                    province_id=world.unit_id["P"], month=date(2025, month, 1), communes=communes, meeting_all=meeting
+                )
+            )
+        db.session.commit()
+    page = login("province").get("/u/38/").get_data(as_text=True)
+    assert 'id="tree-change"' in page and "01/07/2025: 166 xã thay vì 547" in page
+    table = page.split('id="trend-table"')[1]
+    assert "06/2025 <span" in table and "(danh mục 2024)" in table and "07/2025</td>" in table
+
+
 @pytest.mark.clock
 def test_a_district_page_changes_on_the_next_request_after_a_register_write(app, world, login):
     from portal.villages.models import Household, HouseholdCommitment
