@@ -11,6 +11,7 @@ from portal import clock
 from portal.criteria.models import CommuneResult
 from portal.criteria.results import version_in_force
 from portal.extensions import db
+from portal.recognition.appraisal import appraisal_permission
 from portal.recognition.models import (
     APPROVED,
     DRAFT,
@@ -24,7 +25,7 @@ from portal.recognition.models import (
     Dossier,
 )
 from portal.tenancy.models import AdminUnit
-from portal.tenancy.roles import RECOGNITION_APPRAISE, RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
+from portal.tenancy.roles import RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
 
 # The stages shown per unit: the state of each commune's newest dossier ("none" without one);
 # a recognition past its validity is "expired".
@@ -149,7 +150,7 @@ def _work(user):
             yield "finish", select(Dossier).where(mine, Dossier.state == DRAFT)
             decided = Dossier.state.in_((RECOGNISED, REJECTED, REVOKED, APPROVED))
             yield "decided", select(Dossier).where(mine, decided, Dossier.updated_at >= recent)
-        if RECOGNITION_APPRAISE in permissions:
+        if appraisal_permission(unit) in permissions:  # area officers, or province officers: plan.json says
             yield "appraise", select(Dossier).where(mine, Dossier.state == SUBMITTED)
         if RECOGNITION_DECIDE in permissions:
             yield "decide", select(Dossier).where(mine, Dossier.state == APPROVED)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import render_template
 
+from portal.recognition.appraisal import appraising_body, in_sentence
 from portal.tenancy.settings import plan_settings
 
 
@@ -36,13 +37,17 @@ def dossier_pdf(dossier, submission) -> bytes:
         submission=submission,
         frozen=submission.snapshot,
         settings=plan_settings(_province_code(dossier))["documents"],
+        appraiser=dossier.appraised_by or appraising_body(dossier.commune),
     )
 
 
 def decision_pdf(dossier) -> bytes:
+    frozen = dossier.decided_submission.snapshot
     return render_pdf(
         "recognition/pdf_decision.html",
         dossier=dossier,
-        frozen=dossier.decided_submission.snapshot,
+        frozen=frozen,
         settings=plan_settings(_province_code(dossier))["documents"],
+        # appraised before the reform: by the district police its frozen record names
+        appraiser=dossier.appraised_by or "Công an " + in_sentence(frozen["district"]["name"]),
     )

@@ -45,6 +45,9 @@ class Dossier(db.Model):
     # The decision (recognition or rejection) and the submission it rests on.
     decided_submission_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_submission.id", use_alter=True))
     decision_number: Mapped[str] = mapped_column(String(60), default="")
+    # the body that appraised it, named when it was approved ("Công an tỉnh Thanh Hóa"; empty before 2025:
+    # the district police of its frozen record)
+    appraised_by: Mapped[str] = mapped_column(String(160), default="", server_default="")
     decision_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

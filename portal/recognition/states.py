@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 STAGE_LABELS = {
     "none": _l("No dossier"),
     "draft": _l("Self-assessment in progress"),
-    "submitted": _l("Awaiting district appraisal"),
+    "submitted": _l("Awaiting appraisal"),
     "returned": _l("Returned for mending"),
     "approved": _l("Awaiting province decision"),
     "recognised": _l("Recognised"),
@@ -16,7 +16,7 @@ STAGE_LABELS = {
 
 WHY_LABELS = {
     "finish": _l("Self-assessment to finish and submit"),
-    "mend": _l("Returned by the district: mend and resubmit"),
+    "mend": _l("Returned by the appraisers: mend and resubmit"),
     "appraise": _l("Dossier to appraise"),
     "decide": _l("Dossier to decide on"),
     "broken": _l("Recognised commune now failing a criterion"),

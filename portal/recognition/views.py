@@ -12,6 +12,7 @@ from portal import clock
 from portal.criteria.scorecard import scorecard
 from portal.extensions import db
 from portal.recognition import access, documents, workflow
+from portal.recognition.appraisal import appraising_body
 from portal.recognition.models import EDITABLE_STATES, Dossier
 from portal.recognition.states import ACTION_LABELS, STAGE_LABELS, WHY_LABELS
 from portal.shell import downloads
@@ -41,6 +42,7 @@ def index(unit):
             dossiers=dossiers,
             can_start=has_permission(current_user, unit, RECOGNITION_PREPARE) and access.open_dossier(unit) is None,
             period=_current_period(unit),
+            appraiser=appraising_body(unit),
             errors={},
         )
     stage = request.args.get("stage", "")
@@ -156,7 +158,7 @@ def edit(unit, dossier_id):
         return _refused(refused, unit, dossier_id, errors=refused.errors, typed=typed)
     db.session.commit()
     if dossier.state == "submitted":
-        flash(_("Dossier submitted to the district for appraisal (round %(n)s).", n=dossier.round), "success")
+        flash(_("Dossier submitted for appraisal (round %(n)s).", n=dossier.round), "success")
     else:
         flash(_("Dossier saved."), "success")
     return redirect(url_for("recognition.show", unit_code=unit.address, dossier_id=dossier.id))
@@ -230,7 +232,7 @@ def _transition_view(action: str):
         return redirect(url_for("recognition.show", unit_code=unit.address, dossier_id=dossier.id))
 
     view.__name__ = action
-    return requires(workflow.TRANSITIONS[action].permission, ("commune",))(view)
+    return requires(lambda commune: workflow.permission_for(action, commune), ("commune",))(view)
 
 
 for _action in workflow.TRANSITIONS:
@@ -328,12 +330,6 @@ def _recognition_stage(commune) -> str:
 def isoday(text: str | None) -> str:
     """A day kept as ISO text in a frozen record, shown dd/mm/yyyy."""
     return format_day(date.fromisoformat(text)) if text else ""
-
-
-@inbox_pages.app_template_filter("in_sentence")
-def in_sentence(unit_name: str) -> str:
-    """A unit's name inside running text: its kind in lower case ("Công an huyện Ngọc Lặc")."""
-    return unit_name[:1].lower() + unit_name[1:]
 
 
 @inbox_pages.get("/inbox")

@@ -16,6 +16,7 @@ from portal import clock
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.recognition import access, snapshot
+from portal.recognition.appraisal import appraisal_permission, appraising_body
 from portal.recognition.models import (
     APPROVED,
     DRAFT,
@@ -74,9 +75,16 @@ MAX_ATTACHMENTS = 20
 NEW_FILES = "portal.new_attachment_files"
 
 
+def permission_for(action: str, commune) -> str:
+    """The permission a transition needs at the commune: the appraisal's follows the province's setting."""
+    spec = TRANSITIONS[action]
+    return appraisal_permission(commune) if spec.permission == RECOGNITION_APPRAISE else spec.permission
+
+
 def allowed(actor, dossier: Dossier, action: str) -> bool:
     transition = TRANSITIONS[action]
-    return dossier.state in transition.sources and transition.permission in permissions_at(actor, dossier.commune)
+    permission = permission_for(action, dossier.commune)
+    return dossier.state in transition.sources and permission in permissions_at(actor, dossier.commune)
 
 
 def _require(actor, commune, permission) -> None:
@@ -212,7 +220,7 @@ def transition(actor, dossier: Dossier, action: str, *, comment="", remarks=None
     spec = TRANSITIONS.get(action)
     if spec is None:
         raise Refused(_l("Unknown action."))
-    _require(actor, dossier.commune, spec.permission)
+    _require(actor, dossier.commune, permission_for(action, dossier.commune))
     if dossier.state not in spec.sources:
         raise Refused(_l("This dossier is not at a stage where this can be done."))
     _check_version(dossier, lock_version)
@@ -225,6 +233,8 @@ def transition(actor, dossier: Dossier, action: str, *, comment="", remarks=None
         if not comment and not remarks:
             message = _l("Say what the commune must mend: a comment or a remark on a criterion.")
             raise Refused(message, {"comment": message})
+    elif action == "approve":
+        dossier.appraised_by = appraising_body(dossier.commune)
     elif action in ("reject", "revoke"):
         if not comment:
             message = _l("Give the reason.")

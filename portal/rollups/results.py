@@ -58,6 +58,7 @@ def _communes(parent: AdminUnit, run) -> dict[int, CommuneRow]:
             AdminUnit.path,
             AdminUnit.latitude,
             AdminUnit.longitude,
+            AdminUnit.valid_to,
         )
         .where(AdminUnit.level == "commune", AdminUnit.path.startswith(parent.path), AdminUnit.valid_to.is_(None))
         .order_by(AdminUnit.code)

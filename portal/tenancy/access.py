@@ -35,14 +35,15 @@ def archived_under(code: str) -> list[AdminUnit]:
 def permissions_at(user, unit: AdminUnit) -> frozenset[str]:
     """Every permission the user's assignments on this unit or an ancestor give there. An archived unit
     (a commune of the 2024 tree) is read-only for everyone, and its successors' officers read it too."""
+    archived = unit.valid_to is not None
     reached_through = [unit]
-    if unit.archived:
+    if archived:
         reached_through += [link.to_unit for link in unit.successor_links]
     granted: set[str] = set()
     for assignment in user.assignments:
         if any(u.path.startswith(assignment.unit.path) for u in reached_through):
             granted |= ROLES[assignment.role].permissions
-    return frozenset(granted & ARCHIVE_PERMISSIONS if unit.archived else granted)
+    return frozenset(granted & ARCHIVE_PERMISSIONS if archived else granted)
 
 
 def has_permission(user, unit: AdminUnit, permission: str) -> bool:

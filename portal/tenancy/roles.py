@@ -42,7 +42,7 @@ ROLES: dict[str, Role] = {
         Role("commune_viewer", _l("Commune viewer"), "commune", frozenset({UNIT_VIEW, REGISTERS_READ})),
         Role(
             "district_officer",
-            _l("District officer"),
+            _l("Area officer (district police before 1 July 2025)"),
             "district",
             frozenset({UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSONAL, ACCOUNTS_MANAGE, RECOGNITION_APPRAISE}),
             grants=frozenset({"commune_officer", "commune_viewer"}),

@@ -16,8 +16,9 @@ from portal.tenancy.guard import set_reach
 from portal.tenancy.roles import REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 
 
-def requires(permission: str, levels: tuple[str, ...] = ("province", "district", "commune")):
-    """Declare what a unit view needs: a permission at the URL's unit, and the unit levels it serves."""
+def requires(permission, levels: tuple[str, ...] = ("province", "district", "commune")):
+    """Declare what a unit view needs: a permission at the URL's unit (or a function of the unit that names
+    it), and the unit levels it serves."""
 
     def decorate(view):
         view.required_permission = permission
@@ -41,6 +42,8 @@ def _open_unit():
         # an old bookmark: what became of the unit, and where its successor and its archive are
         return render_template("shell/unit_moved.html", units=moved), 410
     granted = permissions_at(current_user, unit)
+    if callable(permission):  # a permission that depends on the unit (who appraises: the province says)
+        permission = permission(unit)
     if permission is None or UNIT_VIEW not in granted or permission not in granted:
         abort(404)
     if unit.level not in view.unit_levels:

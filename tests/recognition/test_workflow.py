@@ -447,3 +447,30 @@ def test_a_district_officer_opening_a_persons_record_writes_a_read_audit_row(app
     assert district.get(f"/u/{A}/persons/{person_id}").status_code == 200  # every look, not the first only
     with app.app_context():
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "read")) == 2
+
+
+# Who appraises (issue 16): the province's setting ------------------------------------------------------
+
+
+def test_by_default_the_provincial_police_appraise_and_the_decision_names_who_did(app, world, login, monkeypatch):
+    from portal.recognition import appraisal
+
+    monkeypatch.setattr(appraisal, "plan_settings", lambda code: {})  # a province that says nothing
+    commune, district, province = login("officer_a"), login("district_1"), login("province")
+    dossier_id = _start(commune)
+    assert _submit(commune, dossier_id).status_code == 302
+    assert "Hồ sơ cần thẩm định" not in district.get("/inbox").get_data(as_text=True)
+    assert "Hồ sơ cần thẩm định" in province.get("/inbox").get_data(as_text=True)
+    assert district.post(f"{_base(A)}/{dossier_id}/approve", data={}).status_code == 404
+    assert _state(app, dossier_id) == "submitted"
+    assert province.post(f"{_base(A)}/{dossier_id}/approve", data={"comment": "Đủ điều kiện"}).status_code == 302
+    assert province.post(f"{_base(A)}/{dossier_id}/recognise", data=DECISION).status_code == 302
+    with app.app_context():
+        assert db.session.get(Dossier, dossier_id).appraised_by == "Công an tỉnh Thanh Hóa"
+    text = _pdf_text(province.get(f"{_base(A)}/{dossier_id}/decision.pdf").data)
+    assert "ý kiến thẩm định của Công an tỉnh Thanh Hóa" in " ".join(text.split())
+
+
+def test_a_dossier_appraised_by_district_police_before_the_reform_keeps_them_in_its_decision(app, world, login):
+    text = _pdf_text(login("province").get(f"{_base(A)}/{world.dossier_id['A']}/decision.pdf").data)
+    assert "ý kiến thẩm định của Công an huyện Ngọc Lặc" in " ".join(text.split())
