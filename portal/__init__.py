@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.shell.views import shell
     from portal.tenancy.cli import database_commands
     from portal.tenants.cli import commands as tenants_cli
+    from portal.tenants.views import reform
     from portal.workspace.registers import load_registers
     from portal.workspace.views import workspace
 
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
         inbox_pages,
         accounts,
         access_log,
+        reform,
         imports,
         imports_cli,
         backups_cli,

@@ -50,6 +50,10 @@ ACTION_LABELS = {
     "recovery_codes_renewed": _l("New recovery codes made"),
     "criteria_published": _l("Criteria version published"),
     "backup": _l("Backup made"),
+    "reform_move": _l("Registers moved by the 2025 reform"),
+    "reform_rename": _l("Renamed by the 2025 reform"),
+    "role_moved": _l("Role moved by the 2025 reform"),
+    "reform_village_moved": _l("Village moved to another successor"),
 }
 
 OBJECT_LABELS = {

@@ -113,7 +113,9 @@ def snapshot_month(month: date, day: date | None = None) -> int:
     taken = set(db.session.scalars(select(MonthlySnapshot.commune_id).where(MonthlySnapshot.month == month)))
     codes = {c.id: c.code for c in version.criteria}
     count = 0
-    for result in db.session.scalars(select(CommuneResult).where(CommuneResult.criterion_id.in_(codes))):
+    current = select(AdminUnit.id).where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None))
+    kept = select(CommuneResult).where(CommuneResult.criterion_id.in_(codes), CommuneResult.commune_id.in_(current))
+    for result in db.session.scalars(kept):  # an archived commune's results stay as they were
         if result.commune_id in taken:
             continue
         db.session.add(

@@ -2,6 +2,7 @@
 
 import random
 import time
+from datetime import date
 
 import click
 from flask import Blueprint
@@ -11,12 +12,17 @@ from portal import clock
 from portal.accounts import actions as account_actions
 from portal.auth.models import RoleAssignment, User
 from portal.demo import scale as province_scale
-from portal.demo.registers import fill_commune
+from portal.demo.registers import after_the_reform, fill_commune
 from portal.extensions import db
+from portal.persons.models import Person
 from portal.recognition.models import Dossier
 from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
-from portal.tenancy.models import AdminUnit
+from portal.tenancy.models import TREE_2025_FROM, AdminUnit
+from portal.tenancy.periods import province_code_of
+from portal.tenancy.settings import province_folder
+from portal.tenants.reform import apply as apply_reform
+from portal.tenants.reform import plan as reform_plan
 from portal.villages.models import Village
 
 commands = Blueprint("demo", __name__, cli_group="demo")
@@ -24,6 +30,7 @@ commands = Blueprint("demo", __name__, cli_group="demo")
 # Xã Thạch Lập (15085: Quang Trung, which launched the plan in Dec 2024, with Thạch Lập and Đồng Thịnh), its
 # neighbour Xã Nguyệt Ấn (Vân Am, Phùng Giáo, Nguyệt Ấn) and Phường Hàm Rồng, a city ward.
 DEFAULT_COMMUNES = ("15085", "15106", "14758")
+REFORM_EVE = date(2025, 6, 30)  # the predecessors' registers are filled as of the day before the reform
 DEMO_PASSWORD = "ThanhHoa-3822-demo"  # noqa: S105 - printed on purpose: demo data only
 VILLAGE_NAMES = (
     "Làng Trung",
@@ -112,11 +119,7 @@ def load_command(communes, scale, seed):
         if missing:
             raise click.ClickException(f"not communes of the loaded tree: {', '.join(missing)}")
         chosen = [units[c] for c in codes]
-        for commune in chosen:
-            added = _demo_villages(commune, seed)
-            counts = fill_commune(commune, seed)
-            filled = ", ".join(f"{n} {slug}" for slug, n in counts.items()) if counts else "registers already filled"
-            click.echo(f"{commune.code} {commune.name}: {added} demo villages added; {filled}")
+        _lived_through_the_reform(chosen, seed)
         logins = demo_accounts(chosen)
         db.session.commit()
         if scale == "province":
@@ -124,8 +127,39 @@ def load_command(communes, scale, seed):
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
     for username, role, unit_name in logins:
         click.echo(f"  {username:22} {role:18} {unit_name}")
-    click.echo("District, province and admin logins set up two-factor login at their first login:")
+    click.echo("Area, province and admin logins set up two-factor login at their first login:")
     click.echo("scan the QR code shown with any authenticator app (Google Authenticator, FreeOTP, ...).")
+
+
+def _lived_through_the_reform(chosen: list[AdminUnit], seed: int) -> None:
+    """A deployment that lived through the reform: each commune's predecessors kept their registers from
+    December 2024 to 30/06/2025 in the 2024 tree; the reform is replayed; the merged communes go on. A
+    commune with no predecessor (a tree without the 2025 reform) is filled as of today."""
+    waiting = [c for c in chosen if not _has_demo_persons(c)]
+    for commune in waiting:
+        predecessors = [link.from_unit for link in commune.predecessor_links if link.is_default]
+        for unit in predecessors or [commune]:
+            added = _demo_villages(unit, seed)
+            db.session.flush()
+            counts = fill_commune(unit, seed, REFORM_EVE if predecessors else None)
+            filled = ", ".join(f"{n} {slug}" for slug, n in counts.items()) or "registers already filled"
+            click.echo(f"{unit.address} {unit.name}: {added} demo villages added; {filled}")
+    if any(c.predecessor_links for c in waiting):
+        reform = reform_plan(province_folder(province_code_of(waiting[0])))
+        apply_reform(reform)
+        click.echo(f"the reform replayed as of {TREE_2025_FROM:%d/%m/%Y}: {reform.rows} rows moved to the new communes")
+        for commune in (c for c in waiting if c.predecessor_links):
+            counts = after_the_reform(commune, seed)
+            done = ", ".join(f"{n} {slug}" for slug, n in counts.items())
+            click.echo(f"{commune.address} {commune.name} since the reform: {done}")
+    for commune in chosen:
+        if commune not in waiting:
+            click.echo(f"{commune.address} {commune.name}: registers already filled")
+
+
+def _has_demo_persons(commune: AdminUnit) -> bool:
+    demo_person = select(Person.id).where(Person.commune_id == commune.id, Person.is_demo).limit(1)
+    return db.session.scalar(demo_person) is not None
 
 
 def _load_province(province: AdminUnit, seed: int) -> None:

@@ -12,9 +12,11 @@ from portal.drug_tests.models import MissedCase
 from portal.extensions import db
 from portal.persons.cccd import sample_cccd
 from portal.persons.models import Person, StatusEpisode
+from portal.prevention.models import PreventionModel
 from portal.registers import actions
 from portal.registers.registry import REGISTERS
-from portal.villages.models import Village
+from portal.tenancy.models import TREE_2025_FROM
+from portal.villages.models import Household, Village
 
 FAMILY = ("Nguyễn", "Lê", "Trần", "Phạm", "Hoàng", "Lò", "Hà", "Bùi", "Đỗ", "Vi", "Quách", "Trịnh", "Mai", "Lương")
 MIDDLE_MALE = ("Văn", "Đình", "Xuân", "Công", "Minh", "Hữu", "Đức")
@@ -381,3 +383,90 @@ class CommuneDemo:
                     "source_document": "",
                 },
             )
+
+
+class AfterTheReform:
+    """The work a merged commune did after 01/07/2025 on the registers it took over: the 2026 campaign's
+    pledges and the village heads', monthly activities of its models, tests of the users it manages and a
+    new suspect."""
+
+    def __init__(self, commune, rng: random.Random, today: date):
+        self.commune, self.rng, self.today = commune, rng, today
+
+    def fill(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for slug, data in (*self.pledges(), *self.activities(), *self.tests()):
+            _save(slug, self.commune, data)
+            counts[slug] = counts.get(slug, 0) + 1
+        return counts
+
+    def _live(self, model):
+        return db.session.scalars(
+            select(model).where(model.commune_id == self.commune.id, model.deleted_at.is_(None)).order_by(model.id)
+        ).all()
+
+    def pledges(self):
+        if self.today < date(2026, 3, 31):
+            return
+        for village in self._live(Village):
+            yield "village-head-commitments", {
+                "village_id": village.id,
+                "campaign": "2026",
+                "signed_on": date(2026, 1, 10),
+                "head_name": village.head_name or "Trưởng thôn",
+                "conference": "Hội nghị ký cam kết năm 2026",
+            }
+        for household in self._live(Household):
+            if household.residence == "resident" and self.rng.random() < 0.93:
+                signed = date(2026, self.rng.randint(1, 3), self.rng.randint(1, 28))
+                yield "household-commitments", {
+                    "household_code": household.code,
+                    "campaign": "2026",
+                    "signed_on": signed,
+                    "signer_name": "",
+                    "refused": False,
+                    "refusal_reason": "",
+                }
+
+    def activities(self):
+        month = TREE_2025_FROM
+        while month <= self.today:
+            held_on = month + timedelta(days=self.rng.randint(2, 20))
+            for model in self._live(PreventionModel):
+                if model.status == "active" and held_on <= self.today:
+                    yield "activities", {
+                        "model_id": model.id,
+                        "held_on": held_on,
+                        "kind": self.rng.choice(("meeting", "outreach", "campaign", "sports")),
+                        "participants": self.rng.randint(15, 120),
+                        "notes": "",
+                    }
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+    def tests(self):
+        managed = db.session.scalars(
+            select(StatusEpisode).where(
+                StatusEpisode.commune_id == self.commune.id,
+                StatusEpisode.kind == "user_managed",
+                StatusEpisode.running_on(self.today),
+                StatusEpisode.deleted_at.is_(None),
+            )
+        ).all()
+        for episode in managed:
+            yield "tests", {
+                "person_id": episode.person_id,
+                "lead_id": None,
+                "tested_on": self.today - timedelta(days=self.rng.randint(5, 25)),
+                "reason": "under_management",
+                "sample": "urine",
+                "result": "negative",
+                "substances": "",
+                "testing_body": "Công an xã",
+                "found_by": "commune",
+                "notes": "",
+            }
+
+
+def after_the_reform(commune, seed: int, today: date | None = None) -> dict[str, int]:
+    today = today or clock.today()
+    return AfterTheReform(commune, random.Random(f"{seed}-after-{commune.code}"), today).fill()

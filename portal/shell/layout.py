@@ -3,7 +3,7 @@
 from flask_login import current_user
 
 from portal.tenancy.access import has_permission, home_units
-from portal.tenancy.roles import ACCOUNTS_MANAGE, AUDIT_READ, REGISTERS_READ, REGISTERS_WRITE, ROLES
+from portal.tenancy.roles import ACCOUNTS_MANAGE, AUDIT_READ, REGISTERS_READ, REGISTERS_WRITE, ROLES, UNITS_MANAGE
 
 
 def init_app(app) -> None:
@@ -20,4 +20,5 @@ def init_app(app) -> None:
             "P_REGISTERS_WRITE": REGISTERS_WRITE,
             "P_ACCOUNTS_MANAGE": ACCOUNTS_MANAGE,
             "P_AUDIT_READ": AUDIT_READ,
+            "P_UNITS_MANAGE": UNITS_MANAGE,
         }

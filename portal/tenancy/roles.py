@@ -19,6 +19,7 @@ RECOGNITION_PREPARE = "recognition.prepare"  # the commune's self-assessment
 RECOGNITION_APPRAISE = "recognition.appraise"  # the district's appraisal
 RECOGNITION_DECIDE = "recognition.decide"  # the province's decision and revocation
 AUDIT_READ = "audit.read"  # who read, exported or changed what, across the province
+UNITS_MANAGE = "units.manage"  # the unit tree after the 2025 reform: a split commune's villages
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,14 @@ ROLES: dict[str, Role] = {
             "province_officer",
             _l("Province officer"),
             "province",
-            frozenset({UNIT_VIEW, CRITERIA_MANAGE, RECOGNITION_DECIDE, AUDIT_READ}),
+            frozenset({UNIT_VIEW, CRITERIA_MANAGE, RECOGNITION_DECIDE, AUDIT_READ, UNITS_MANAGE}),
         ),
         # The administrator manages accounts and units and reads no register.
         Role(
             "admin",
             _l("Administrator"),
             "province",
-            frozenset({UNIT_VIEW, ACCOUNTS_MANAGE, AUDIT_READ}),
+            frozenset({UNIT_VIEW, ACCOUNTS_MANAGE, AUDIT_READ, UNITS_MANAGE}),
             grants=frozenset({"commune_officer", "commune_viewer", "district_officer", "province_officer", "admin"}),
         ),
     )

@@ -12,8 +12,13 @@ def _all() -> dict[str, dict]:
     settings = {}
     for path in sorted(TENANTS_DIR.glob("*/plan.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        settings[data["province_code"]] = data
+        settings[data["province_code"]] = {**data, "folder": path.parent.name}
     return settings
+
+
+def province_folder(province_code: str) -> str:
+    """The province's folder under tenants/ (its unit trees, lineage, criteria and plan)."""
+    return _all()[province_code]["folder"]
 
 
 def plan_settings(province_code: str) -> dict:

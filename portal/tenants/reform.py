@@ -12,11 +12,12 @@ register, with the count, and one per role moved."""
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
 
 from portal.audit import actions as audit
 from portal.auth.models import RoleAssignment
-from portal.criteria.results import refresh_all
+from portal.criteria.results import refresh_all, refresh_commune
 from portal.extensions import db
 from portal.shell.text import fold
 from portal.tenancy.guard import tenant_models
@@ -86,12 +87,17 @@ def _successors() -> list[tuple[AdminUnit, AdminUnit]]:
     return [(unit, defaults[unit.id][0].to_unit) for unit in old]
 
 
-def _counts(old: AdminUnit) -> dict[str, int]:
-    counts = {}
+def _counts(old_ids: list[int]) -> dict[int, dict[str, int]]:
+    """commune id -> table -> rows, for the old communes that hold any (one statement per table)."""
+    counts: dict[int, dict[str, int]] = {}
     for model in tenant_models:
-        n = db.session.scalar(select(func.count()).select_from(model).where(model.commune_id == old.id))
-        if n:
-            counts[model.__tablename__] = n
+        for commune_id, n in db.session.execute(
+            select(model.commune_id, func.count())
+            .select_from(model)
+            .where(model.commune_id.in_(old_ids))
+            .group_by(model.commune_id)
+        ):
+            counts.setdefault(commune_id, {})[model.__tablename__] = n
     return counts
 
 
@@ -139,7 +145,8 @@ def _role_moves(province: str, successors: list[tuple[AdminUnit, AdminUnit]]) ->
 
 def plan(province: str) -> ReformPlan:
     successors = _successors()
-    moves = [CommuneMove(old, new, _counts(old)) for old, new in successors]
+    counts = _counts([old.id for old, _new in successors])
+    moves = [CommuneMove(old, new, counts.get(old.id, {})) for old, new in successors]
     _renames(moves)
     return ReformPlan([m for m in moves if m.counts], _role_moves(province, successors))
 
@@ -153,9 +160,17 @@ def _defer_same_commune_keys() -> None:
 
 
 def _move(move: CommuneMove) -> None:
-    for table, row_id, _before, after in move.renames:
+    for table, row_id, before, after in move.renames:
         model, column = (Household, Household.code) if table == "household" else (Village, Village.name)
         db.session.execute(update(model).where(model.id == row_id).values({column.key: after}))
+        audit.record(
+            "reform_rename",
+            unit_id=move.new.id,
+            object_type=table,
+            object_id=row_id,
+            before={column.key: before, "commune": move.old.address},
+            after={column.key: after},
+        )
     for model in tenant_models:
         table = model.__tablename__
         if table not in move.counts:
@@ -205,3 +220,141 @@ def apply(reform: ReformPlan) -> None:
     db.session.flush()
     if reform.moves:
         refresh_all()  # the criteria of the new communes, over the rows they now hold
+
+
+# A village of a split commune, moved to the successor it belongs to ----------------------------------------
+
+
+class MoveRefused(Exception):
+    """The village cannot move as it is; nothing was changed."""
+
+
+def split_communes() -> list[AdminUnit]:
+    """Old communes the reform split among several new units, in code order."""
+    split = select(UnitLineage.from_unit_id).group_by(UnitLineage.from_unit_id).having(func.count(UnitLineage.id) > 1)
+    return db.session.scalars(select(AdminUnit).where(AdminUnit.id.in_(split)).order_by(AdminUnit.code)).all()
+
+
+def _ids(model, *conditions) -> list[int]:
+    return list(db.session.scalars(select(model.id).where(*conditions))) if conditions else []
+
+
+def _attached(village: Village) -> dict:
+    """model -> ids of the rows that go with a village: its households, the persons living there or in
+    them and all their records, its commitments, hotspots, models and incidents."""
+    from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
+    from portal.hotspots.models import Hotspot, HotspotStatus
+    from portal.incidents.models import Incident
+    from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
+    from portal.prevention.models import ModelActivity, PreventionModel
+    from portal.villages.models import HouseholdCommitment, VillageHeadCommitment
+
+    here = village.commune_id
+    households = _ids(Household, Household.commune_id == here, Household.village_id == village.id)
+    persons = _ids(
+        Person, Person.commune_id == here, (Person.village_id == village.id) | Person.household_id.in_(households)
+    )
+    hotspots = _ids(Hotspot, Hotspot.commune_id == here, Hotspot.village_id == village.id)
+    models = _ids(PreventionModel, PreventionModel.commune_id == here, PreventionModel.village_id == village.id)
+    of_persons = {
+        m: _ids(m, m.commune_id == here, m.person_id.in_(persons))
+        for m in (StatusEpisode, ReintegrationSupport, SuspicionLead, DrugTest, MissedCase)
+    }
+    return {
+        Village: [village.id],
+        Household: households,
+        Person: persons,
+        HouseholdCommitment: _ids(HouseholdCommitment, HouseholdCommitment.household_id.in_(households)),
+        VillageHeadCommitment: _ids(VillageHeadCommitment, VillageHeadCommitment.village_id == village.id),
+        Hotspot: hotspots,
+        HotspotStatus: _ids(HotspotStatus, HotspotStatus.hotspot_id.in_(hotspots)),
+        PreventionModel: models,
+        ModelActivity: _ids(ModelActivity, ModelActivity.model_id.in_(models)),
+        Incident: _ids(
+            Incident,
+            Incident.commune_id == here,
+            (Incident.village_id == village.id) | Incident.person_id.in_(persons),
+        ),
+        **of_persons,
+    }
+
+
+def _crossing(village: Village, rows: dict) -> list[str]:
+    """References that would leave the commune if the village moved: refused, never cut."""
+    from portal.incidents.models import Incident
+    from portal.persons.models import Person
+
+    problems = []
+    persons = set(rows[Person])
+    stray = db.session.scalar(
+        select(func.count()).where(Person.id.in_(persons), Person.village_id != village.id)
+    )  # persons of the village's households who live in another village
+    if stray:
+        problems.append(str(_l("%(n)s persons of its households live in another village", n=stray)))
+    outside = db.session.scalar(
+        select(func.count()).where(
+            Person.id.in_(persons),
+            Person.household_id.is_not(None),
+            Person.household_id.not_in(rows[Household] or [0]),
+        )
+    )
+    if outside:
+        problems.append(str(_l("%(n)s persons living there belong to households of another village", n=outside)))
+    mixed = db.session.scalar(
+        select(func.count()).where(
+            Incident.id.in_(rows[Incident]),
+            ((Incident.person_id.is_not(None)) & Incident.person_id.not_in(persons or [0]))
+            | ((Incident.village_id.is_not(None)) & (Incident.village_id != village.id)),
+        )
+    )
+    if mixed:
+        problems.append(str(_l("%(n)s incidents name a person or a village that stays", n=mixed)))
+    return problems
+
+
+def move_village(village: Village, target: AdminUnit, actor=None) -> dict[str, int]:
+    """Move a village of a split commune, with everything attached to it, to another successor of the
+    commune it came from. Raises MoveRefused (nothing changed) where that is not what the lineage says or
+    a reference would cross communes."""
+    successors = {
+        link.to_unit_id
+        for link in db.session.scalars(select(UnitLineage).where(UnitLineage.from_unit_id == village.former_commune_id))
+    }
+    if len(successors) < 2 or target.id not in successors or target.id == village.commune_id or target.archived:
+        raise MoveRefused(str(_l("the commune the village came from was not split into this unit")))
+    rows = _attached(village)
+    problems = _crossing(village, rows)
+    if problems:
+        raise MoveRefused("; ".join(problems))
+    _defer_same_commune_keys()
+    taken = set(db.session.scalars(select(Household.code).where(Household.commune_id == target.id)))
+    for row_id, code in db.session.execute(
+        select(Household.id, Household.code).where(Household.id.in_(rows[Household]))
+    ):
+        if code in taken:
+            db.session.execute(
+                update(Household).where(Household.id == row_id).values(code=f"{code[:33]}-{village.commune.code}")
+            )
+    names = {fold(n) for n in db.session.scalars(select(Village.name).where(Village.commune_id == target.id))}
+    if fold(village.name) in names:
+        village.name = f"{village.name} ({_short(village.commune)})"[:120]
+    source = village.commune_id
+    counts = {}
+    for model, ids in rows.items():
+        if ids:
+            db.session.execute(update(model).where(model.id.in_(ids)).values(commune_id=target.id))
+            counts[model.__tablename__] = len(ids)
+    audit.record(
+        "reform_village_moved",
+        actor_id=actor.id if actor else None,
+        unit_id=target.id,
+        object_type="village",
+        object_id=village.id,
+        before={"commune": source},
+        after={"commune": target.address, "rows": counts},
+    )
+    db.session.flush()
+    db.session.expire_all()
+    refresh_commune(source)
+    refresh_commune(target.id)
+    return counts

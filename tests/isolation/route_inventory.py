@@ -337,6 +337,15 @@ UNIT_ROUTES = {
     "criteria.past": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.failing": UnitRoute("registers.read", ("commune",), "viewer_a", "A", params={"code": "C4"}),
     "criteria.index": UnitRoute("criteria.manage", ("province",), "province", "P"),
+    "reform.index": UnitRoute("units.manage", ("province",), "province", "P"),
+    # no village of the world came from a split commune: the owner's move is refused, and so told
+    "reform.move": UnitRoute(
+        "units.manage",
+        ("province",),
+        "province",
+        "P",
+        body=lambda w: {"village": w.row_id[(Village, "A")], "to": "15076"},
+    ),
     "access_log.index": UnitRoute("audit.read", ("province",), "province", "P", params={}),
     "rollups.export": UnitRoute("unit.view", ("province", "district"), "district_1", "D1"),
     "rollups.printable": UnitRoute("unit.view", ("province", "district"), "province", "P"),
@@ -413,6 +422,16 @@ def publish_body(**changes) -> dict:
 
 # Where each user holds each permission (unit keys of tests/world.py), written out by hand.
 REACH = {
+    "units.manage": {
+        "officer_a": set(),
+        "viewer_a": set(),
+        "officer_b": set(),
+        "officer_c": set(),
+        "district_1": set(),
+        "district_2": set(),
+        "province": {"P", "D1", "D2", "A", "B", "C"},
+        "admin": {"P", "D1", "D2", "A", "B", "C"},
+    },
     "audit.read": {
         "officer_a": set(),
         "viewer_a": set(),

@@ -174,3 +174,58 @@ def test_a_lineage_that_leaves_an_old_commune_without_a_successor_is_refused_and
     assert "nothing was changed" in refused.output
     with app.app_context(), system_scope(db.session):
         assert _counts_by_commune() == before
+
+
+def test_the_province_moves_a_village_of_a_split_commune_with_everything_attached_to_its_other_successor(
+    app, world, login
+):
+    """World commune C plays a commune the reform split between A (its main part) and B; A's village came
+    from C. The province moves it to B: the village, its households, the persons and all their records."""
+    from portal.drug_tests.models import DrugTest
+    from portal.persons.models import StatusEpisode
+
+    a, b, c = (world.unit_id[k] for k in "ABC")
+    village_id = world.row_id[(Village, "A")]
+    with app.app_context(), system_scope(db.session):
+        db.session.get(AdminUnit, c).valid_to = date(2025, 6, 30)
+        for to_unit, default, share in ((a, True, 0.6), (b, False, 0.4)):
+            db.session.add(
+                UnitLineage(
+                    from_unit_id=c, to_unit_id=to_unit, is_default=default, share=share, effective_on=date(2025, 7, 1)
+                )
+            )
+        db.session.get(Village, village_id).former_commune_id = c
+        db.session.commit()
+        persons = db.session.scalars(select(Person.id).where(Person.village_id == village_id)).all()
+        tests = db.session.scalar(select(func.count()).where(DrugTest.person_id.in_(persons)))
+        households = db.session.scalar(select(func.count()).where(Household.village_id == village_id))
+    province = login("province")
+    page = province.get("/u/38/reform/").get_data(as_text=True)
+    assert f'id="split-{world.unit_code["C"]}"' in page and f'name="village" value="{village_id}"' in page
+    refused = province.post(
+        "/u/38/reform/move", data={"village": village_id, "to": world.unit_code["C"]}, follow_redirects=True
+    )
+    assert "Chưa chuyển thôn" in refused.get_data(as_text=True)
+    moved = province.post(
+        "/u/38/reform/move", data={"village": village_id, "to": world.unit_code["B"]}, follow_redirects=True
+    )
+    assert "đã chuyển sang" in moved.get_data(as_text=True), moved.get_data(as_text=True)[-2000:]
+    with app.app_context(), system_scope(db.session):
+        assert db.session.get(Village, village_id).commune_id == b
+        assert set(db.session.scalars(select(Person.commune_id).where(Person.id.in_(persons)))) == {b}
+        assert (
+            db.session.scalar(select(func.count()).where(DrugTest.person_id.in_(persons), DrugTest.commune_id == b))
+            == tests
+        )
+        assert (
+            db.session.scalar(select(func.count()).where(Household.village_id == village_id, Household.commune_id == b))
+            == households
+        )
+        assert not db.session.scalar(
+            select(func.count()).where(StatusEpisode.person_id.in_(persons), StatusEpisode.commune_id == a)
+        )
+        if db.engine.dialect.name == "sqlite":
+            assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert db.session.scalar(select(func.count()).where(AuditEvent.action == "reform_village_moved")) == 1
+    for user in ("officer_a", "district_1"):
+        assert login(user).get("/u/38/reform/").status_code == 404
