@@ -229,3 +229,46 @@ def test_the_province_moves_a_village_of_a_split_commune_with_everything_attache
         assert db.session.scalar(select(func.count()).where(AuditEvent.action == "reform_village_moved")) == 1
     for user in ("officer_a", "district_1"):
         assert login(user).get("/u/38/reform/").status_code == 404
+
+
+def _sweep(app, client, address: str, level: str, allowed: frozenset) -> list:
+    """Every unit route without a row id at the unit: what answers other than expected. GET is allowed
+    where its permission is in `allowed`; a write (POST) at an archive is always refused."""
+    from tests.isolation.route_inventory import UNIT_ROUTES
+    from tests.isolation.sweep import methods_of, url_for_rule
+
+    wrong = []
+    for rule in app.url_map.iter_rules():
+        route = UNIT_ROUTES.get(rule.endpoint)
+        if route is None or route.objects or level not in route.levels:
+            continue
+        url = url_for_rule(rule.rule, {"unit_code": address, **route.params})
+        for method in methods_of(rule):
+            status = client.open(url, method=method, data={}).status_code
+            expected_ok = method == "GET" and route.permission in allowed
+            if (status == 404) == expected_ok:
+                wrong.append((method, url, status))
+    return wrong
+
+
+def test_archives_and_successors_answer_every_route_as_the_reach_says(app, lived_in_2024):
+    from portal.tenancy.access import ARCHIVE_PERMISSIONS
+    from portal.tenancy.roles import ROLES
+
+    assert _run(app, "tenants", "reform", "thanh-hoa").exit_code == 0
+    officer = ROLES["commune_officer"].permissions
+    moved = app.test_client()
+    assert moved.post("/login", data={"username": "xa.quangtrung", "password": PASSWORD}).status_code == 302
+    neighbour = _officer_of(app, "15106")
+    read_only = frozenset(officer & ARCHIVE_PERMISSIONS)
+    nothing = frozenset()
+    for client, address, allowed in (
+        (moved, "15085-2024", read_only),  # its predecessors' archives: read, never write
+        (moved, "15088-2024", read_only),
+        (moved, "15076-2024", nothing),  # the neighbour's predecessor
+        (neighbour, "15085-2024", nothing),
+        (neighbour, "15073-2024", nothing),
+        (neighbour, "15085", nothing),  # the neighbour's successor
+        (neighbour, "15076-2024", read_only),
+    ):
+        assert _sweep(app, client, address, "commune", allowed) == [], address
