@@ -97,32 +97,22 @@ def configure_request_scope(app: Flask) -> None:
         clear_reach(db.session)
 
 
-def register_blueprints(app: Flask) -> None:
+def _page_blueprints() -> tuple:
+    """The blueprints of the pages, in the order their routes are matched."""
     from portal.access_log.views import access_log
-    from portal.accounts.cli import commands as accounts_cli
     from portal.accounts.views import accounts
     from portal.auth.views import auth
-    from portal.backups.cli import commands as backups_cli
-    from portal.criteria.cli import commands as criteria_cli
     from portal.criteria.views import criteria
-    from portal.demo.cli import commands as demo_cli
     from portal.home.views import root, units
-    from portal.imports.cli import commands as imports_cli
-    from portal.imports.specs import SPECS
     from portal.imports.views import imports
     from portal.recognition.views import inbox_pages, recognition
-    from portal.registers.registry import REGISTERS
-    from portal.registers.views import make_blueprint, templates
+    from portal.registers.views import templates
     from portal.rollups.views import rollups
     from portal.shell.views import shell
-    from portal.tenancy.cli import database_commands
-    from portal.tenants.cli import commands as tenants_cli
     from portal.tenants.views import reform
-    from portal.workspace.registers import load_registers
     from portal.workspace.views import workspace
 
-    load_registers()
-    for blueprint in (
+    return (
         shell,
         templates,
         rollups,
@@ -137,14 +127,25 @@ def register_blueprints(app: Flask) -> None:
         access_log,
         reform,
         imports,
-        imports_cli,
-        backups_cli,
-        tenants_cli,
-        database_commands,
-        accounts_cli,
-        demo_cli,
-        criteria_cli,
-    ):
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.cli import commands as accounts_cli
+    from portal.backups.cli import commands as backups_cli
+    from portal.criteria.cli import commands as criteria_cli
+    from portal.demo.cli import commands as demo_cli
+    from portal.imports.cli import commands as imports_cli
+    from portal.imports.specs import SPECS
+    from portal.registers.registry import REGISTERS
+    from portal.registers.views import make_blueprint
+    from portal.tenancy.cli import database_commands
+    from portal.tenants.cli import commands as tenants_cli
+    from portal.workspace.registers import load_registers
+
+    load_registers()
+    commands = (imports_cli, backups_cli, tenants_cli, database_commands, accounts_cli, demo_cli, criteria_cli)
+    for blueprint in (*_page_blueprints(), *commands):
         app.register_blueprint(blueprint)
     add_old_command_names(app, {"users": accounts_cli, "metrics": criteria_cli})
     for register in REGISTERS.values():  # each with its import sheet, if it has one

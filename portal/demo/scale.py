@@ -44,7 +44,7 @@ from portal.recognition.models import (
 from portal.recognition.snapshot import criteria_lines
 from portal.registers.registry import REGISTERS
 from portal.shell.text import fold
-from portal.tenancy.models import AdminUnit
+from portal.tenancy.models import AdminUnit, UnitLineage
 from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
 
 CHUNK = 20_000
@@ -134,16 +134,26 @@ def _fails(rng) -> set[str]:
 def fill_commune(b: Batches, commune: AdminUnit, rng: random.Random, today: date) -> set[str]:
     """Every register of one commune at realistic size; returns the criteria it was made to fail."""
     fails = _fails(rng)
-    ScaleCommune(b, commune, rng, today, fails).fill()
+    ScaleCommune(b, commune, rng, today, fails, _size(commune)).fill()
     return fails
+
+
+def _size(commune: AdminUnit) -> int:
+    """How many communes of 2024 a unit of 2025 stands for (whole or its main part): the province keeps
+    its ~1.2 M households across 166 communes instead of 547."""
+    merged = db.session.scalar(
+        select(func.count(UnitLineage.id)).where(UnitLineage.to_unit_id == commune.id, UnitLineage.is_default)
+    )
+    return max(1, merged or 0)
 
 
 class ScaleCommune:
     """One commune's rows at the province's scale, made in a fixed order from one seeded random source,
     each kind of record by its own method. `fails` names the criteria the commune is made to fail."""
 
-    def __init__(self, b: Batches, commune: AdminUnit, rng: random.Random, today: date, fails: set[str]):
+    def __init__(self, b: Batches, commune: AdminUnit, rng: random.Random, today: date, fails: set[str], size=1):
         self.b, self.commune, self.rng, self.today, self.fails = b, commune, rng, today, fails
+        self.size = size  # the old communes it stands for: villages, households and persons scale with it
         self.cid, self.year, self.campaign = commune.id, today.year, str(today.year)
         self.village_ids: list[int] = []
         self.households: list[tuple[int, int]] = []
@@ -168,7 +178,7 @@ class ScaleCommune:
     def villages(self) -> None:
         rng, year, campaign = self.rng, self.year, self.campaign
         urban = self.commune.kind in ("ward", "township")
-        for n in range(rng.randint(5, 11)):
+        for n in range(rng.randint(5, 11) * self.size):
             name = f"Tổ dân phố {n + 1}" if urban else f"{rng.choice(VILLAGE_WORDS)} {VILLAGE_NAMES[n % 20]}"
             head = _name(rng, "male")
             vid = self.b.add(
@@ -196,7 +206,7 @@ class ScaleCommune:
     def households_and_commitments(self) -> None:
         rng, campaign = self.rng, self.campaign
         unsigned = rng.uniform(0.005, 0.03) if "C4" in self.fails else 0.0
-        for n in range(rng.randint(1100, 3300)):
+        for n in range(rng.randint(1100, 3300) * self.size):
             vid = self.village_ids[n % len(self.village_ids)]
             code = f"{self.commune.code}-{n + 1:05d}"
             representative = _name(rng, "male" if rng.random() < 0.8 else "female")
@@ -285,7 +295,7 @@ class ScaleCommune:
     def managed_users(self) -> None:
         """Users under management, tested about monthly."""
         rng = self.rng
-        for _ in range(rng.randint(8, 16)):
+        for _ in range(rng.randint(8, 16) * self.size):
             pid, name = self.person()
             start = self.ago(rng.randint(30, 330))
             self.episode(pid, name, "user_managed", start)
@@ -297,7 +307,7 @@ class ScaleCommune:
     def treated_addicts(self) -> None:
         """Addicts in treatment at home or on methadone, tested too."""
         rng = self.rng
-        for _ in range(rng.randint(3, 9)):
+        for _ in range(rng.randint(3, 9) * self.size):
             pid, name = self.person()
             start = self.ago(rng.randint(60, 700))
             self.episode(pid, name, "addict", start)
@@ -311,7 +321,7 @@ class ScaleCommune:
     def post_rehab(self) -> None:
         """Finished rehab, now in post-rehab management."""
         rng = self.rng
-        for _ in range(rng.randint(2, 5)):
+        for _ in range(rng.randint(2, 5) * self.size):
             pid, name = self.person()
             start = self.ago(rng.randint(420, 800))
             end = start + timedelta(days=190)
@@ -323,7 +333,7 @@ class ScaleCommune:
     def suspects(self) -> None:
         """Suspects listed and tested, unless the commune fails C2."""
         rng = self.rng
-        for index in range(rng.randint(3, 8)):
+        for index in range(rng.randint(3, 8) * self.size):
             pid, name = self.person("male" if rng.random() < 0.85 else "female")
             listed = self.ago(rng.randint(15, 300))
             ground = rng.choice(("a", "c", "d", "e"))
