@@ -37,7 +37,7 @@ from portal.villages.models import Village  # noqa: E402
 
 PG_BASE = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
-COMMUNE, DISTRICT, PROVINCE = "15085", "389", "38"
+COMMUNE, DISTRICT, PROVINCE = "15085", "KV389", "38"  # Xã Thạch Lập, Khu vực Ngọc Lặc (2025 tree)
 
 
 def database_url(db_kind: str, scale: str) -> str:

@@ -5,7 +5,7 @@ commune. Every isolation test reads this one description of who should reach wha
 import base64
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyotp
@@ -28,7 +28,7 @@ from portal.recognition.models import APPROVED, RECOGNISED, Attachment, Dossier,
 from portal.recognition.snapshot import freeze
 from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
-from portal.tenancy.models import AdminUnit
+from portal.tenancy.models import ARCHIVE_SUFFIX, AdminUnit, UnitLineage
 from portal.tenancy.roles import ROLES
 from portal.tenancy.sync import TENANTS_DIR
 from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
@@ -40,11 +40,15 @@ PASSWORD_HASH = hash_password(PASSWORD)
 UNITS = {
     "P": ("38", "Tỉnh Thanh Hóa", "province", "province", None),
     "D1": ("389", "Huyện Ngọc Lặc", "rural_district", "district", "P"),
-    "D2": ("390", "Huyện Cẩm Thủy", "rural_district", "district", "P"),
+    "D2": ("KV390", "Khu vực Cẩm Thủy", "area", "district", "P"),  # an area of the 2025 tree
     "A": ("15085", "Xã Quang Trung", "commune", "commune", "D1"),
     "B": ("15076", "Xã Vân Am", "commune", "commune", "D1"),
     "C": ("15133", "Xã Cẩm Thành", "commune", "commune", "D2"),
+    "X": ("15073", "Xã Thạch Lập", "commune", "commune", "D1"),  # archived by the 2025 reform: see ARCHIVED
 }
+# An old commune the 2025 reform merged into A: a read-only archive (its rows moved to A) that A's officers
+# read. Its address is its code and -2024.
+ARCHIVED = {"X": ("A", date(2025, 6, 30))}
 COMMUNES = ("A", "B", "C")
 CENTROIDS = {"A": (20.08, 105.39), "B": (20.13, 105.33), "C": (20.22, 105.47)}  # latitude, longitude
 
@@ -286,8 +290,12 @@ def seed_world() -> World:
     with system_scope(db.session):
         for key, (code, name, kind, level, parent) in UNITS.items():
             parent_unit = units.get(parent)
+            archived = key in ARCHIVED
             unit = AdminUnit(
                 code=code,
+                address=code + ARCHIVE_SUFFIX if archived else code,
+                tree="2024" if archived else None,
+                valid_to=ARCHIVED[key][1] if archived else None,
                 name=name,
                 kind=kind,
                 level=level,
@@ -299,7 +307,16 @@ def seed_world() -> World:
             db.session.add(unit)
             db.session.flush()
             units[key] = unit
-            world.unit_id[key], world.unit_code[key] = unit.id, code
+            world.unit_id[key], world.unit_code[key] = unit.id, unit.address
+        for key, (successor, until) in ARCHIVED.items():
+            db.session.add(
+                UnitLineage(
+                    from_unit_id=units[key].id,
+                    to_unit_id=units[successor].id,
+                    is_default=True,
+                    effective_on=until + timedelta(days=1),
+                )
+            )
         for username, (role, unit_key) in USERS.items():
             user = User(
                 username=username,

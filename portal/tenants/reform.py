@@ -155,8 +155,15 @@ def _defer_same_commune_keys() -> None:
     """The same-commune keys are checked at commit, once every table of a commune has moved."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SET CONSTRAINTS ALL DEFERRED"))
-    else:
-        db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
+        return
+    # SQLite switches the pragma off at every commit, the implicit one that ends a statement run outside a
+    # transaction too: the transaction is opened first, and the pragma holds until its commit.
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    if not connection.exec_driver_sql("PRAGMA defer_foreign_keys").scalar():
+        raise RuntimeError("SQLite did not defer the foreign keys: the move would fail half-way")
 
 
 def _move(move: CommuneMove) -> None:

@@ -73,14 +73,14 @@ def test_a_commune_from_self_assessment_to_recognition_then_a_breach_and_revocat
     )
     page.get_by_role("button", name="Đính kèm").click()
     expect(page.locator("#attachments")).to_contain_text("biên bản họp thôn.pdf")
-    page.get_by_role("button", name="Lưu và nộp lên huyện").click()
+    page.get_by_role("button", name="Lưu và nộp để thẩm định").click()
     expect(page.locator(".error-summary, .flash-error, [role=alert]").first).to_contain_text("Hãy giải trình")
     for code in ("C4", "C5", "H1"):
         expect(page.locator(f"#explain-{code}")).to_have_attribute("aria-invalid", "true")
         page.locator(f"#explain-{code}").fill(f"Xã đang khắc phục {code}")
     page.locator("#comments").fill("Xã đã họp dân ở tất cả các thôn.")
-    page.get_by_role("button", name="Lưu và nộp lên huyện").click()
-    expect(page.locator("#dossier-stage")).to_have_text("Chờ huyện thẩm định")
+    page.get_by_role("button", name="Lưu và nộp để thẩm định").click()
+    expect(page.locator("#dossier-stage")).to_have_text("Chờ thẩm định")
 
     # the district returns it with a remark per criterion
     _as(page, checks, base_url, "district_2")
@@ -101,9 +101,9 @@ def test_a_commune_from_self_assessment_to_recognition_then_a_breach_and_revocat
     _fix_in_the_registers(page, base_url, today)
     _open_dossier_from_inbox(page, checks, base_url)
     expect(page.locator("#live-scorecard")).not_to_contain_text("Không đạt")
-    page.locator("#comments").fill("Đã khắc phục cả ba tiêu chí theo ý kiến của huyện.")
-    page.get_by_role("button", name="Lưu và nộp lên huyện").click()
-    expect(page.locator("#dossier-stage")).to_have_text("Chờ huyện thẩm định")
+    page.locator("#comments").fill("Đã khắc phục cả ba tiêu chí theo ý kiến thẩm định.")
+    page.get_by_role("button", name="Lưu và nộp để thẩm định").click()
+    expect(page.locator("#dossier-stage")).to_have_text("Chờ thẩm định")
     expect(page.locator("#frozen")).to_contain_text("lần 2")
 
     # the district approves, the province recognises
@@ -137,7 +137,7 @@ def test_a_commune_from_self_assessment_to_recognition_then_a_breach_and_revocat
 
     flag = f"Không đạt từ {today}"
     _as(page, checks, base_url, "district_2")
-    page.goto(base_url + "/u/390/?fails=broken")
+    page.goto(base_url + "/u/KV390/?fails=broken")
     expect(page.locator("#district-matrix")).to_contain_text(flag)
     checks.accessible()
     _as(page, checks, base_url, "province")

@@ -66,7 +66,7 @@ def test_province_officer_follows_the_rollout_trend_and_map_and_exports(page, ch
     expect(page).to_have_url(base_url + "/u/38/")
     table = page.locator("#province-table")
     expect(table).to_contain_text("Huyện Ngọc Lặc")
-    expect(table).to_contain_text("Huyện Cẩm Thủy")
+    expect(table).to_contain_text("Khu vực Cẩm Thủy")
     expect(page.locator("#targets")).to_contain_text("Mục tiêu quốc gia: ít nhất 50% số xã đến năm 2030")
     checks.accessible()
 

@@ -420,7 +420,8 @@ def publish_body(**changes) -> dict:
     return body
 
 
-# Where each user holds each permission (unit keys of tests/world.py), written out by hand.
+# Where each user holds each permission (unit keys of tests/world.py), written out by hand. X, an archive
+# of the 2025 reform, is read-only for everyone and read by its successor A's officers.
 REACH = {
     "units.manage": {
         "officer_a": set(),
@@ -439,25 +440,25 @@ REACH = {
         "officer_c": set(),
         "district_1": set(),
         "district_2": set(),
-        "province": {"P", "D1", "D2", "A", "B", "C"},
-        "admin": {"P", "D1", "D2", "A", "B", "C"},
+        "province": {"P", "D1", "D2", "A", "B", "C", "X"},
+        "admin": {"P", "D1", "D2", "A", "B", "C", "X"},
     },
     "unit.view": {
-        "officer_a": {"A"},
-        "viewer_a": {"A"},
+        "officer_a": {"A", "X"},
+        "viewer_a": {"A", "X"},
         "officer_b": {"B"},
         "officer_c": {"C"},
-        "district_1": {"D1", "A", "B"},
+        "district_1": {"D1", "A", "B", "X"},
         "district_2": {"D2", "C"},
-        "province": {"P", "D1", "D2", "A", "B", "C"},
-        "admin": {"P", "D1", "D2", "A", "B", "C"},
+        "province": {"P", "D1", "D2", "A", "B", "C", "X"},
+        "admin": {"P", "D1", "D2", "A", "B", "C", "X"},
     },
     "registers.read": {
-        "officer_a": {"A"},
-        "viewer_a": {"A"},
+        "officer_a": {"A", "X"},
+        "viewer_a": {"A", "X"},
         "officer_b": {"B"},
         "officer_c": {"C"},
-        "district_1": {"A", "B"},
+        "district_1": {"A", "B", "X"},
         "district_2": {"C"},
         "province": set(),
         "admin": set(),
