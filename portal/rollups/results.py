@@ -60,10 +60,16 @@ def _communes(parent: AdminUnit, run) -> dict[int, CommuneRow]:
             AdminUnit.longitude,
             AdminUnit.valid_to,
         )
-        .where(AdminUnit.level == "commune", AdminUnit.path.startswith(parent.path), AdminUnit.valid_to.is_(None))
+        .where(AdminUnit.level == "commune", AdminUnit.path.startswith(parent.path), _same_tree(parent))
         .order_by(AdminUnit.code)
     ).all()
     return {c.id: CommuneRow(c) for c in communes}
+
+
+def _same_tree(parent: AdminUnit):
+    """The communes of the current tree; below a district of the 2024 tree, its archived communes (history,
+    with the results they had when the reform archived them)."""
+    return AdminUnit.valid_to.is_(None) if parent.valid_to is None else AdminUnit.valid_to.is_not(None)
 
 
 def _stages_and_breaches(rows: dict[int, CommuneRow], parent: AdminUnit, run) -> list[CommuneRow]:

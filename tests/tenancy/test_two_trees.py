@@ -73,3 +73,17 @@ def test_a_code_names_the_current_unit_an_archive_has_its_own_address_and_an_old
     assert divided.index("Xã Hoạt Giang") < divided.index("Xã Hà Trung") and "Xã Hoạt Giang</a> (phần chính)" in divided
     assert client.get("/u/16273/").status_code == 404  # Xã Thanh Kỳ is current, outside this officer's reach
     assert client.get("/u/99999/").status_code == 404  # no unit ever had this code
+
+
+def test_a_district_of_the_2024_tree_still_compares_its_communes_for_history(app):
+    from portal.rollups.results import commune_rows
+
+    _run(app, "tenants", "sync", "thanh-hoa")
+    with app.test_request_context(), system_scope(db.session):
+        old = db.session.scalar(select(AdminUnit).where(AdminUnit.address == "389-2024"))
+        area = db.session.scalar(select(AdminUnit).where(AdminUnit.address == "KV389"))
+        old_names = {row.unit.name for row in commune_rows(old, [])}
+        area_names = {row.unit.name for row in commune_rows(area, [])}
+    assert {"Xã Quang Trung", "Thị trấn Ngọc Lặc"} <= old_names  # as the district police compared them
+    assert "Xã Thạch Lập" in area_names and not {"Xã Quang Trung", "Thị trấn Ngọc Lặc"} & area_names
+    assert len(area_names) < len(old_names)
