@@ -18,12 +18,17 @@ from sqlalchemy import func, select, text, update
 from portal.audit import actions as audit
 from portal.auth.models import RoleAssignment
 from portal.criteria.results import refresh_all, refresh_commune
+from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
+from portal.hotspots.models import Hotspot, HotspotStatus
+from portal.incidents.models import Incident
+from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
+from portal.prevention.models import ModelActivity, PreventionModel
 from portal.shell.text import fold
 from portal.tenancy.guard import tenant_models
 from portal.tenancy.lineage import read_areas
 from portal.tenancy.models import AdminUnit, UnitLineage
-from portal.villages.models import Household, Village
+from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
 
 PREFIXES = ("Xã ", "Phường ", "Thị trấn ")
 
@@ -249,13 +254,6 @@ def _ids(model, *conditions) -> list[int]:
 def _attached(village: Village) -> dict:
     """model -> ids of the rows that go with a village: its households, the persons living there or in
     them and all their records, its commitments, hotspots, models and incidents."""
-    from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
-    from portal.hotspots.models import Hotspot, HotspotStatus
-    from portal.incidents.models import Incident
-    from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
-    from portal.prevention.models import ModelActivity, PreventionModel
-    from portal.villages.models import HouseholdCommitment, VillageHeadCommitment
-
     here = village.commune_id
     households = _ids(Household, Household.commune_id == here, Household.village_id == village.id)
     persons = _ids(
@@ -288,9 +286,6 @@ def _attached(village: Village) -> dict:
 
 def _crossing(village: Village, rows: dict) -> list[str]:
     """References that would leave the commune if the village moved: refused, never cut."""
-    from portal.incidents.models import Incident
-    from portal.persons.models import Person
-
     problems = []
     persons = set(rows[Person])
     stray = db.session.scalar(
