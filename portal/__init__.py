@@ -1,6 +1,7 @@
 """The drug-free commune portal: one deployment, every commune of a province as a tenant."""
 
 import os
+from pathlib import Path
 
 import click
 from flask import Flask, redirect, request, url_for
@@ -12,12 +13,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.files import private_dir
 from portal.tenancy.database import check_app_role
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
+    private_dir(Path(app.instance_path))  # the SQLite database, attachments and uploads live there
     app.config.update(load_config(app.instance_path, test_config))
     configure_extensions(app)
     configure_shell(app)

@@ -1,6 +1,7 @@
 """The Flask extensions, created once and bound to the app in `create_app`."""
 
 import sqlite3
+from pathlib import Path
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -8,6 +9,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+
+from portal.files import make_private
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 naming_convention = {
@@ -30,11 +33,21 @@ def sqlite_pragmas(dbapi_connection, connection_record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        for _seq, name, filename in cursor.execute("PRAGMA database_list").fetchall():
+            if name == "main" and filename:  # the database file (and its write-ahead log): the portal's only
+                private_database(Path(filename))
         # Readers go on while an import commits (WAL), and a writer waits its turn rather than failing.
         cursor.execute("PRAGMA busy_timeout=30000")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "delete":
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def private_database(path: Path) -> None:
+    """0600 for the database file and its logs, whatever the umask (the instance directory that holds it
+    by default is made 0700 when the app starts)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        make_private(Path(str(path) + suffix))
 
 
 def limit(attribute) -> int:

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from portal import clock
 from portal.extensions import db
+from portal.files import make_private, private_dir
 from portal.tenancy.database import grant_app_role, owner_engine, owner_url
 
 MANIFEST, SQLITE_MEMBER, PG_MEMBER, ATTACHMENTS = "manifest.json", "database.sqlite3", "database.pgdump", "attachments"
@@ -163,6 +164,7 @@ def restore_backup(archive_path: Path, attachments_dir: Path, *, replace: bool) 
             target = Path(url.database)
             staged = target.with_name(target.name + ".restoring")
             shutil.copyfile(dump, staged)
+            make_private(staged)
             for suffix in ("-wal", "-shm"):  # a stale write-ahead log must not be replayed over the copy
                 Path(str(target) + suffix).unlink(missing_ok=True)
             os.replace(staged, target)
@@ -171,9 +173,11 @@ def restore_backup(archive_path: Path, attachments_dir: Path, *, replace: bool) 
                 ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
                  f"--dbname={_libpq(url)}", str(dump)]
             )  # fmt: skip
-        attachments_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(attachments_dir)
         for member in manifest["attachments"]:
-            shutil.copyfile(work / member, attachments_dir / Path(member).name)
+            target = attachments_dir / Path(member).name
+            shutil.copyfile(work / member, target)
+            make_private(target)
     with owner_engine().begin() as connection:
         grant_app_role(connection, db.engine.url)  # pg_restore --no-privileges left the application role none
         restored = fingerprint(connection)

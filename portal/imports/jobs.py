@@ -31,6 +31,7 @@ from portal import clock
 from portal.audit.actions import record
 from portal.auth.models import User
 from portal.extensions import db
+from portal.files import open_private, private_dir
 from portal.imports.files import FileRefused, check_archive
 from portal.imports.models import (
     CHECKED,
@@ -90,9 +91,7 @@ def check_capacity() -> None:
 
 
 def imports_dir() -> Path:
-    path = Path(current_app.config["IMPORTS_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(current_app.config["IMPORTS_DIR"]))
 
 
 def file_of(job: ImportJob) -> Path:
@@ -111,7 +110,7 @@ def store_upload(stream, max_bytes: int) -> tuple[str, int, str]:
     name = secrets.token_hex(16) + ".xlsx"
     path = imports_dir() / name
     digest, size = hashlib.sha256(), 0
-    with open(path, "wb") as out:
+    with open_private(path) as out:
         while chunk := stream.read(65536):
             size += len(chunk)
             if size > max_bytes:

@@ -186,7 +186,7 @@ def upload(unit, dossier_id):
 def download(unit, dossier_id, attachment_id):
     attachment = access.get_attachment(access.get_dossier(unit, dossier_id), attachment_id)
     data = workflow.attachment_path(attachment).read_bytes()  # at most ATTACHMENT_MAX_BYTES
-    return downloads.download(data, attachment.content_type, attachment.original_name)
+    return downloads.download(data, attachment.content_type, workflow.download_name(attachment))
 
 
 @recognition.post("/<int:dossier_id>/attachments/<int:attachment_id>/remove")

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from portal import clock
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.files import private_dir, write_private
 from portal.recognition import access, snapshot
 from portal.recognition.appraisal import appraisal_permission, appraising_body
 from portal.recognition.models import (
@@ -154,9 +155,7 @@ def edit(actor, dossier: Dossier, comments: str, explanations: dict, lock_versio
 
 
 def _store_dir() -> Path:
-    path = Path(current_app.config["ATTACHMENTS_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(current_app.config["ATTACHMENTS_DIR"]))
 
 
 def add_attachment(actor, dossier: Dossier, filename: str, data: bytes) -> Attachment:
@@ -180,7 +179,7 @@ def add_attachment(actor, dossier: Dossier, filename: str, data: bytes) -> Attac
         raise Refused(_l("A dossier holds at most %(n)s files.", n=MAX_ATTACHMENTS))
     stored = secrets.token_hex(16) + kind[1]
     path = _store_dir() / stored
-    path.write_bytes(data)
+    write_private(path, data)
     db.session.info.setdefault(NEW_FILES, []).append(path)
     original = Path(filename or "").name[:200] or stored
     attachment = Attachment(
@@ -209,6 +208,13 @@ def remove_attachment(actor, dossier: Dossier, attachment: Attachment) -> None:
 
 def attachment_path(attachment: Attachment) -> Path:
     return _store_dir() / attachment.stored_name
+
+
+def download_name(attachment: Attachment) -> str:
+    """The name a download carries: the uploader's name with the extension of the type its content was
+    found to be (a PDF named poly.html downloads as poly.pdf)."""
+    extension = next(ext for content_type, ext in ATTACHMENT_TYPES.values() if content_type == attachment.content_type)
+    return Path(attachment.original_name).stem + extension
 
 
 def live_attachments(dossier: Dossier) -> list[Attachment]:
