@@ -65,9 +65,10 @@ def failing(unit, code):
     register = REGISTERS[metric.register]
     personal = has_permission(current_user, unit, REGISTERS_READ_PERSONAL)
     frame = frame_for(criterion, version, day)
-    rows = db.session.scalars(failing_rows(metric, unit.id, frame)).all()
+    shown = has_permission(current_user, unit, register.read_permission)  # missed cases: not for viewers
+    rows = db.session.scalars(failing_rows(metric, unit.id, frame)).all() if shown else []
     apart = aside_rows(metric, unit.id, frame)
-    apart = db.session.scalars(apart).all() if apart is not None else []
+    apart = db.session.scalars(apart).all() if apart is not None and shown else []
     line = next(line for line in scorecard(unit, day)[0] if line.criterion.code == code)
     if personal and (rows or apart) and register.search_is_personal:  # the records at fault, named
         ids = [r.id for r in (*rows, *apart)]
@@ -84,6 +85,7 @@ def failing(unit, code):
         day=day,
         error=error,
         is_today=day == clock.today(),
+        shown=shown,
     )
 
 

@@ -60,12 +60,13 @@ def _open_missed_cases(commune) -> list[DueItem]:
     return [
         DueItem(
             "missed_case",
-            str(_l("Positive test of someone on no register")),
+            str(_l("Missed case: not yet under management")),
             case.person,
             case.detected_on,
             True,
             "missed-cases.show",
             {"missed_case_id": case.id},
+            personal=True,
         )
         for case in db.session.scalars(open_cases.options(person_only(MissedCase)))
     ]

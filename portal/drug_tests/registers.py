@@ -26,6 +26,7 @@ from portal.registers.display import link
 from portal.registers.registry import declare
 from portal.registers.spec import Column, Filter, Register, choice_filter
 from portal.shell.i18n import format_day
+from portal.tenancy.roles import REGISTERS_READ_PERSONAL
 
 # Suspicion leads ---------------------------------------------------------------------------------------
 
@@ -239,5 +240,6 @@ missed_cases = declare(
         },
         references={"person_id": "person", "test_id": "drug_test"},
         personal_fields=("notes",),
+        read_permission=REGISTERS_READ_PERSONAL,  # a list of positive tests: not for viewers
     )
 )

@@ -16,6 +16,7 @@ class DueItem:
     overdue: bool
     endpoint: str
     ids: dict
+    personal: bool = False  # derived from a field some roles may not see (a test result): for them, hidden
 
 
 def person_only(model):

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 
+from portal.tenancy.roles import REGISTERS_READ
+
 
 @dataclass(frozen=True)
 class Declared:
@@ -85,6 +87,9 @@ class Register:
     # Rules of other domains that follow this register's saves, same signature and transaction; a domain
     # that depends on this one adds its rule where it declares its own registers (see `follow`).
     followers: list[Callable] = field(default_factory=list)
+    # Who reads the register: a register derived from a field some roles may not see (missed cases are
+    # positive tests) is read only with registers.read_personal.
+    read_permission: str = REGISTERS_READ
     # More of the row's page from domains that depend on this one: (commune, row, personal) -> dict (see `add_detail`)
     detail_parts: list[Callable] = field(default_factory=list)
     prefill: tuple[str, ...] = ()  # form fields a "new" link may preset from the query string

@@ -3,6 +3,7 @@ the row's page with its history, create and edit in place (htmx) with conflicts 
 and restore. Views stay thin: access → action → response."""
 
 import json
+from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -85,17 +86,30 @@ def make_blueprint(register: Register, sheet=None) -> Blueprint:
     pages = RegisterPages(register, sheet)
     blueprint = unit_blueprint(register.name, register.model.__module__, url_prefix=f"/{register.slug}")
     one = f"/<int:{register.param}>"
-    blueprint.add_url_rule("/", "index", pages.index, methods=["GET"])
-    blueprint.add_url_rule("/export.xlsx", "export", pages.export, methods=["GET"])
+    read = partial(_reading, register.read_permission)
+    blueprint.add_url_rule("/", "index", read(pages.index), methods=["GET"])
+    blueprint.add_url_rule("/export.xlsx", "export", read(pages.export), methods=["GET"])
     if register.can_create:
         blueprint.add_url_rule("/new", "new", pages.new, methods=["GET"])
         blueprint.add_url_rule("/", "create", pages.create, methods=["POST"])
-    blueprint.add_url_rule(one, "show", pages.show, methods=["GET"])
+    blueprint.add_url_rule(one, "show", read(pages.show), methods=["GET"])
     blueprint.add_url_rule(one + "/edit", "edit", pages.edit, methods=["GET"])
     blueprint.add_url_rule(one, "update", pages.update, methods=["POST"])
     blueprint.add_url_rule(one + "/delete", "delete", pages.delete, methods=["POST"])
     blueprint.add_url_rule(one + "/restore", "restore", pages.restore, methods=["POST"])
     return blueprint
+
+
+def _reading(permission: str, view):
+    """A reading view of the register, with the permission its register asks of a reader."""
+    if permission == view.required_permission:
+        return view
+
+    def reading(unit, **ids):
+        return view(unit, **ids)
+
+    reading.required_permission, reading.unit_levels = permission, view.unit_levels
+    return reading
 
 
 class RegisterPages:
@@ -117,6 +131,9 @@ class RegisterPages:
         usable = [f for f in register.filters if personal or not f.personal]
         filters = {f.key: _offered(f, unit, args.get(f.key, "")) for f in usable}
         sort = args.get("sort", "")
+        hidden = {c.key for c in register.columns if c.personal} | set(register.personal_fields)
+        if not personal and sort.lstrip("-") in hidden:  # sorting on what one may not see would tell it
+            sort = ""
         show_deleted = args.get("deleted") == "1"
         query = args.get("q", "") if can_search else ""
         stmt = list_statement(register, unit, query=query, filters=filters, sort=sort, deleted=show_deleted)

@@ -16,7 +16,8 @@ from portal.registers.due import DueItem
 DUE_KINDS = {**persons_due.DUE_KINDS, **drug_tests_due.DUE_KINDS}
 
 
-def due_items(commune, today: date | None = None) -> list[DueItem]:
+def due_items(commune, today: date | None = None, personal: bool = True) -> list[DueItem]:
+    """What is due; without `personal`, not the items derived from a field the reader may not see."""
     today = today or clock.today()
     items = persons_due.commune_due(commune, today) + drug_tests_due.commune_due(commune, today)
-    return sorted(items, key=lambda i: (not i.overdue, i.due_on))
+    return sorted((i for i in items if personal or not i.personal), key=lambda i: (not i.overdue, i.due_on))

@@ -49,10 +49,10 @@ def register_counts(commune: AdminUnit) -> list[tuple]:
     return [(REGISTERS[slug], count) for slug, count in zip(ORDER, row, strict=True)]
 
 
-def summary(commune: AdminUnit, today: date | None = None) -> dict:
+def summary(commune: AdminUnit, today: date | None = None, personal: bool = True) -> dict:
     from portal.workspace.due import due_items
 
-    items = due_items(commune, today)
+    items = due_items(commune, today, personal)
     return {
         "register_counts": register_counts(commune),
         "due_total": len(items),

@@ -19,8 +19,8 @@ workspace = unit_blueprint("workspace", __name__)
 def due(unit):
     today = clock.today()
     kind = request.args.get("kind", "")
-    items = [i for i in due_items(unit, today) if not kind or i.kind == kind]
     personal = has_permission(current_user, unit, REGISTERS_READ_PERSONAL)
+    items = [i for i in due_items(unit, today, personal) if not kind or i.kind == kind]
     return render_template(
         "workspace/due.html",
         unit=unit,
