@@ -289,6 +289,7 @@ status_episodes = declare(
         cell=_episode_cell,
         prefill=("person_id", "kind"),
         field_labels={"legal_end_on": _l("Legal end")},
+        personal_fields=("notes", "decision_number", "decision_signer"),
     )
 )
 
@@ -315,5 +316,6 @@ reintegration_supports = declare(
         default_sort="-given_on",
         cell=lambda row, key, personal, unit: person_link(row, personal, unit) if key == "person" else None,
         prefill=("person_id",),
+        personal_fields=("notes",),
     )
 )

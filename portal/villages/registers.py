@@ -263,6 +263,7 @@ household_commitments = declare(
         cell=_commitment_cell,
         prefill=("household_code",),
         field_labels={"household_id": _l("Household")},
+        personal_fields=("signer_name", "refusal_reason"),
     )
 )
 
