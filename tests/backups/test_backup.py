@@ -16,7 +16,7 @@ from portal.backups.archive import fingerprint
 from portal.extensions import db
 from portal.tenancy.database import dispose_engines
 from tests.conftest import ROOT, _fresh_postgres, database_config
-from tests.world import PASSWORD
+from tests.world import PASSWORD, UNITS
 
 
 def _run(app, *args, input=None):
@@ -113,4 +113,4 @@ def test_a_database_that_is_not_empty_is_not_overwritten_without_replace(app, wo
     replaced = _run(target, "restore", str(tmp_path / "b.tar.gz"), "--replace", input="y\n")
     assert replaced.exit_code == 0, replaced.output
     with target.app_context(), db.engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM admin_unit")).scalar() == 6
+        assert connection.execute(text("SELECT count(*) FROM admin_unit")).scalar() == len(UNITS)
