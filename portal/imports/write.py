@@ -225,11 +225,11 @@ def _copy(connection, table, rows: list[dict]) -> None:
     quoted = ", ".join(f'"{c}"' for c in columns)
     secured = any(model.__table__ is table for model in tenant_models)
     target = f"import_stage_{table.name}" if secured else table.name
-    if secured:
+    if secured:  # only the columns the rows name: the table's own defaults fill the others on the way across
+        connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{target}"')
         connection.exec_driver_sql(
-            f'CREATE TEMPORARY TABLE IF NOT EXISTS "{target}" (LIKE "{table.name}") ON COMMIT DROP'
+            f'CREATE TEMPORARY TABLE "{target}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA'  # noqa: S608
         )
-        connection.exec_driver_sql(f'TRUNCATE "{target}"')
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f'COPY "{target}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
