@@ -68,6 +68,7 @@ def move(unit):
         if village is None or village.deleted_at is not None or target is None or not unit.contains(target):
             flash(_("Choose a village of a split commune and one of its successors."), "error")
             return back
+        names = {"village": village.name, "unit": target.name}  # read in system scope: the user reads no register
         try:
             counts = move_village(village, target, current_user)
         except MoveRefused as refused:
@@ -75,9 +76,5 @@ def move(unit):
             flash(_("The village was not moved: %(why)s.", why=str(refused)), "error")
             return back
         db.session.commit()
-    moved = sum(counts.values())
-    flash(
-        _("%(village)s moved to %(unit)s with %(n)s records.", village=village.name, unit=target.name, n=moved),
-        "success",
-    )
+    flash(_("%(village)s moved to %(unit)s with %(n)s records.", n=sum(counts.values()), **names), "success")
     return back
