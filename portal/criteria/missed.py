@@ -112,8 +112,29 @@ def _judge_saved_test(commune, actor, test, created) -> None:
     judge(commune.id, test, clock.today())
 
 
+def rejudge_first_rule(today: date) -> int:
+    """Missed cases recorded under criteria version 1's rule (any positive test of a person on no register)
+    judged again by this one: withdrawn where the commune had found the person, given their reason
+    otherwise. Settled ones too: whether a case was missed does not change with what came after."""
+    changed = 0
+    for case in db.session.scalars(
+        select(MissedCase).where(MissedCase.reason == "off_register", MissedCase.deleted_at.is_(None))
+    ).all():
+        test = db.session.get(DrugTest, case.test_id)
+        found = verdict(case.commune_id, test, today) if test is not None and test.deleted_at is None else None
+        if found is None:
+            case.deleted_at = clock.utcnow()
+        else:
+            case.reason, case.detected_on = found
+        changed += 1
+    db.session.flush()
+    return changed
+
+
 def record_late_missed_cases(today: date) -> int:
-    """The nightly part: positive tests whose time to be put under management has just run out."""
+    """The nightly part: positive tests whose time to be put under management has just run out (and, once,
+    the cases the first rule recorded, judged again)."""
+    rejudge_first_rule(today)
     candidates = db.session.scalars(
         select(DrugTest).where(
             DrugTest.deleted_at.is_(None),

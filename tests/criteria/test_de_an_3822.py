@@ -301,3 +301,39 @@ def test_the_scorecard_walks_across_the_new_year_without_a_cliff(app, world):
         v1_new = {ln.criterion.code: ln for ln in scorecard(unit, date(2026, 1, 1), first)[0]}
         assert v1_old["C4"].numerator > 0 and v1_new["C4"].numerator == 0
     print("changes seen on the walk:", changes)  # noqa: T201 - the test shows which rule explained each
+
+
+def test_missed_cases_of_the_first_rule_are_judged_again_by_the_plans(app, world, login):
+    """A deployment that ran version 1 kept a missed case for every positive test of a person on no
+    register; the nightly refresh withdraws those the commune had found and gives the others a reason."""
+    client = login("officer_a")
+    today = clock.today()
+    listed = _person(client, world, "Người Được Xã Lập Danh Sách")
+    lead = _created(
+        client.post(
+            f"/u/{A}/suspects/",
+            data={"person_id": listed, "ground": "a", "listed_on": _day(today - timedelta(days=4)), "source": ""},
+        )
+    )
+    own = _test(client, listed, today - timedelta(days=3), "commune", lead_id=lead)
+    stranger = _person(client, world, "Người Do Bệnh Viện Phát Hiện")
+    elsewhere = _test(client, stranger, today - timedelta(days=3), "hospital")
+    with app.app_context(), system_scope(db.session):
+        for case in db.session.scalars(select(MissedCase)):  # as version 1 left them: one per positive test
+            db.session.delete(case)
+        db.session.flush()
+        for person, test in ((listed, own), (stranger, elsewhere)):
+            db.session.add(
+                MissedCase(
+                    commune_id=world.unit_id["A"],
+                    person_id=person,
+                    test_id=test,
+                    detected_on=today - timedelta(days=3),
+                    reason="off_register",
+                )
+            )
+        db.session.commit()
+        record_late_missed_cases(today)
+        db.session.commit()
+    assert _missed(app, listed) == []
+    assert _missed(app, stranger) == [("found_elsewhere", today - timedelta(days=3))]
