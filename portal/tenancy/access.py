@@ -4,7 +4,7 @@ from flask import abort
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.tenancy.models import AdminUnit
+from portal.tenancy.models import AdminUnit, UnitLineage
 from portal.tenancy.roles import AUDIT_READ, REGISTERS_READ, REGISTERS_READ_PERSONAL, ROLES, UNIT_VIEW
 
 _LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
@@ -36,12 +36,16 @@ def permissions_at(user, unit: AdminUnit) -> frozenset[str]:
     """Every permission the user's assignments on this unit or an ancestor give there. An archived unit
     (a commune of the 2024 tree) is read-only for everyone, and its successors' officers read it too."""
     archived = unit.valid_to is not None
-    reached_through = [unit]
-    if archived:
-        reached_through += [link.to_unit for link in unit.successor_links]
+    paths = [unit.path]
+    if archived:  # by id: a roll-up passes plain rows of units, not the model with its relationships
+        paths += db.session.scalars(
+            select(AdminUnit.path)
+            .join(UnitLineage, UnitLineage.to_unit_id == AdminUnit.id)
+            .where(UnitLineage.from_unit_id == unit.id)
+        ).all()
     granted: set[str] = set()
     for assignment in user.assignments:
-        if any(u.path.startswith(assignment.unit.path) for u in reached_through):
+        if any(path.startswith(assignment.unit.path) for path in paths):
             granted |= ROLES[assignment.role].permissions
     return frozenset(granted & ARCHIVE_PERMISSIONS if archived else granted)
 

@@ -87,3 +87,15 @@ def test_a_district_of_the_2024_tree_still_compares_its_communes_for_history(app
     assert {"Xã Quang Trung", "Thị trấn Ngọc Lặc"} <= old_names  # as the district police compared them
     assert "Xã Thạch Lập" in area_names and not {"Xã Quang Trung", "Thị trấn Ngọc Lặc"} & area_names
     assert len(area_names) < len(old_names)
+
+
+def test_an_archived_districts_page_compares_its_archived_communes(app, world, login):
+    """Its matrix passes plain rows of archived communes to the permission check (a 500 before)."""
+    from datetime import date
+
+    with app.app_context(), system_scope(db.session):
+        for key in ("D2", "C"):
+            db.session.get(AdminUnit, world.unit_id[key]).valid_to = date(2025, 6, 30)
+        db.session.commit()
+    page = login("province").get(f"/u/{world.unit_code['D2']}/")
+    assert page.status_code == 200 and "Xã Cẩm Thành" in page.get_data(as_text=True)
