@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 
 from portal.accounts.actions import NewAccount
+from portal.imports.sheet_reader import bounded_rows
 from portal.shell.text import fold
 from portal.tenancy.roles import ROLES
 
@@ -34,7 +35,9 @@ def _role_code(value: str) -> str:
     return folded
 
 
-def _rows_from_xlsx(data: bytes) -> list[list]:
+def _rows_from_xlsx(data: bytes, max_rows: int) -> list[list]:
+    """The rows that hold anything, header included, reading no further than one row past the most a
+    file may have (the caller refuses it then), and no wider than the portal's sheets are."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED:
@@ -44,8 +47,12 @@ def _rows_from_xlsx(data: bytes) -> list[list]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise SheetError(_l("This is not a valid Excel (.xlsx) file.")) from exc
-    sheet = book.worksheets[0]
-    rows = [[("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
+    rows = []
+    for values in bounded_rows(book.worksheets[0]):
+        if any(v is not None and str(v).strip() for v in values):
+            rows.append(["" if v is None else str(v) for v in values])
+            if len(rows) > max_rows + 1:
+                break
     book.close()
     return rows
 
@@ -53,7 +60,7 @@ def _rows_from_xlsx(data: bytes) -> list[list]:
 def read_accounts(filename: str, data: bytes, max_rows: int) -> list[NewAccount]:
     name = (filename or "").lower()
     if data[:2] == b"PK" and name.endswith(".xlsx"):
-        rows = _rows_from_xlsx(data)
+        rows = _rows_from_xlsx(data, max_rows)
     elif name.endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -56,6 +57,7 @@ from portal.tenancy.roles import REGISTERS_WRITE
 
 CHECK, COMMIT = "check", "commit"  # a job's two phases
 SAVE = "save"  # the progress of the commit phase, which reads and writes in one pass
+WORKER_MODULE = "portal.imports.worker"
 SILENT_AFTER = timedelta(seconds=90)  # no progress for this long: the job is taken as interrupted
 STALE_FILES_AFTER = timedelta(days=1)
 
@@ -79,10 +81,20 @@ class Full(Exception):
 
 
 def running_count() -> int:
-    """Imports running now, in every commune (jobs whose process died are settled on the way)."""
+    """Imports running now, in every commune, counted by their live processes: jobs whose process died
+    or fell silent are settled on the way (and their process killed), and a job already judged
+    interrupted whose worker on this machine still lives counts until it is gone."""
     with system_scope(db.session):
         running = db.session.scalars(select(ImportJob).where(ImportJob.state.in_(RUNNING))).all()
-        return sum(1 for job in running if settle(job).state in RUNNING)
+        count = sum(1 for job in running if settle(job).state in RUNNING)
+        ended_here = db.session.scalars(
+            select(ImportJob).where(
+                ImportJob.state == INTERRUPTED,
+                ImportJob.host == socket.gethostname(),
+                ImportJob.finished_at >= clock.utcnow() - SILENT_AFTER,
+            )
+        ).all()
+        return count + sum(1 for job in ended_here if _worker_of(job))
 
 
 def check_capacity() -> None:
@@ -176,7 +188,7 @@ def launch(job: ImportJob, phase: str) -> None:
     write_progress(job, phase, 0, 0)
     process = subprocess.Popen(  # noqa: S603 - our own module, arguments are ints and a fixed word
         # the day of the request that started the job ("not in the future" is checked against it)
-        [sys.executable, "-m", "portal.imports.worker", str(job.id), phase, clock.today().isoformat()],
+        [sys.executable, "-m", WORKER_MODULE, str(job.id), phase, clock.today().isoformat()],
         env=env,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
@@ -247,12 +259,36 @@ def settle(job: ImportJob) -> ImportJob:
     db.session.refresh(job)
     if job.state not in RUNNING:  # it finished while we looked
         return job
+    _kill(job)
     job.state = INTERRUPTED
     job.message = str(_l("The import stopped before it finished; nothing of it was saved. Start it again."))
     job.finished_at = clock.utcnow()
     _delete_files(job)
     db.session.commit()
     return job
+
+
+def _worker_of(job: ImportJob) -> bool:
+    """The job's pid is its worker's on this machine, alive (not a pid the system has since reused)."""
+    if not job.pid or job.host != socket.gethostname() or not _alive(job.pid):
+        return False
+    try:
+        with open(f"/proc/{job.pid}/cmdline", "rb") as cmdline:
+            arguments = cmdline.read().split(b"\0")
+    except OSError:
+        return False
+    return WORKER_MODULE.encode() in arguments and str(job.id).encode() in arguments
+
+
+def _kill(job: ImportJob) -> None:
+    """A job judged interrupted while its worker still runs (stuck, or spinning on a hostile file): the
+    worker and its sheet reader are killed (one process group), so that they hold no core and no memory
+    and the cap on running imports counts true. Its transaction never committed: nothing was saved."""
+    if _worker_of(job):
+        try:
+            os.killpg(job.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _delete_files(job: ImportJob) -> None:

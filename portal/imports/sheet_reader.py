@@ -9,6 +9,16 @@ import pickle
 import sys
 
 BATCH = 1000
+# No sheet the portal reads is wider. A sheet's own <dimension> is never trusted: 5 KB declaring
+# A1:XFD1048576 would otherwise pad every row to 16,384 cells (gigabytes, or minutes of a core).
+MAX_COLUMNS = 64
+
+
+def bounded_rows(sheet):
+    """A read-only sheet's rows as values, at most MAX_COLUMNS wide and as long as its rows really are,
+    whatever its <dimension> declares. Rows missing between two rows come as one shared empty tuple."""
+    sheet.reset_dimensions()
+    return sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
 
 
 def main(path: str, out) -> None:
@@ -27,7 +37,8 @@ def main(path: str, out) -> None:
             send(("refused", "no_sheet"))
             return
         sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        declared = sheet.max_row if isinstance(sheet.max_row, int) else 0  # for progress only
+        rows = bounded_rows(sheet)
         number, header = 0, None
         for values in rows:
             number += 1
@@ -37,9 +48,11 @@ def main(path: str, out) -> None:
         if header is None:
             send(("refused", "empty"))
             return
-        send(("header", number, header, sheet.max_row if isinstance(sheet.max_row, int) else 0))
+        send(("header", number, header, declared))
         batch = []
         for row_number, values in enumerate(rows, start=number + 1):
+            if values.count(None) == len(values):  # a missing row (quick: a sheet may skip a million)
+                continue
             if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
                 batch.append((row_number, values))
                 if len(batch) >= BATCH:
