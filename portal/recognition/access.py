@@ -24,6 +24,8 @@ from portal.recognition.models import (
     Attachment,
     Dossier,
 )
+from portal.tenancy.access import units_of
+from portal.tenancy.guard import viewing_units
 from portal.tenancy.models import AdminUnit
 from portal.tenancy.roles import RECOGNITION_DECIDE, RECOGNITION_PREPARE, ROLES
 
@@ -184,4 +186,5 @@ def waiting_count(user) -> int:
     ]
     if not kinds:
         return 0
-    return len(set(db.session.execute(union_all(*kinds)).all()))
+    with viewing_units(db.session, units_of(user)):
+        return len(set(db.session.execute(union_all(*kinds)).all()))

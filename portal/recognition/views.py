@@ -18,7 +18,8 @@ from portal.recognition.states import ACTION_LABELS, STAGE_LABELS, WHY_LABELS
 from portal.shell import downloads
 from portal.shell.i18n import format_day, parse_day
 from portal.shell.sheets import workbook
-from portal.tenancy.access import has_permission, permissions_at
+from portal.tenancy.access import has_permission, permissions_at, units_of
+from portal.tenancy.guard import viewing_units
 from portal.tenancy.models import AdminUnit
 from portal.tenancy.periods import period_of, province_code_of
 from portal.tenancy.roles import RECOGNITION_PREPARE, UNIT_VIEW
@@ -335,5 +336,6 @@ def isoday(text: str | None) -> str:
 @inbox_pages.get("/inbox")
 @login_required
 def inbox():
-    items = access.inbox(current_user)
-    return render_template("recognition/inbox.html", items=items, why_labels=WHY_LABELS)
+    with viewing_units(db.session, units_of(current_user)):  # the dossiers of every unit the user reaches
+        items = access.inbox(current_user)
+        return render_template("recognition/inbox.html", items=items, why_labels=WHY_LABELS)

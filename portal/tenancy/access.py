@@ -1,7 +1,8 @@
 """Layer 1 of isolation: which units a user reaches, and with which permissions."""
 
-from flask import abort
-from sqlalchemy import select
+from flask import abort, g
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.tenancy.models import AdminUnit, UnitLineage
@@ -54,13 +55,36 @@ def has_permission(user, unit: AdminUnit, permission: str) -> bool:
     return user.is_authenticated and permission in permissions_at(user, unit)
 
 
-def commune_ids_under(unit: AdminUnit) -> frozenset[int]:
-    if unit.level == "commune":
-        return frozenset({unit.id})
-    ids = db.session.scalars(
-        select(AdminUnit.id).where(AdminUnit.level == "commune", AdminUnit.path.startswith(unit.path))
+def units_under(unit: AdminUnit) -> tuple[frozenset[int], frozenset[int]]:
+    """What a page about the unit views (its tree, itself included, and the archived units its communes
+    came from: their recognition shows on their successors' pages) and the communes of its own tree,
+    whose registers it may read: one statement."""
+    units, communes = set(), set()
+    for unit_id, path, level in db.session.execute(_tree_and_predecessors([unit.path])):
+        units.add(unit_id)
+        if level == "commune" and path.startswith(unit.path):
+            communes.add(unit_id)
+    return frozenset(units), frozenset(communes)
+
+
+def units_of(user) -> frozenset[int]:
+    """Every unit the user's roles reach, with the archives their communes came from: what a page that
+    is about no one unit (the inbox, the menu's count) views. Once a request."""
+    if "portal_units_of" not in g:
+        paths = [assignment.unit.path for assignment in user.assignments]
+        g.portal_units_of = frozenset(db.session.scalars(_tree_and_predecessors(paths).with_only_columns(AdminUnit.id)))
+    return g.portal_units_of
+
+
+def _tree_and_predecessors(paths: list[str]):
+    in_trees = or_(false(), *(AdminUnit.path.startswith(path) for path in paths))
+    successor = aliased(AdminUnit)
+    predecessors = (
+        select(UnitLineage.from_unit_id)
+        .join(successor, successor.id == UnitLineage.to_unit_id)
+        .where(or_(false(), *(successor.path.startswith(path) for path in paths)))
     )
-    return frozenset(ids)
+    return select(AdminUnit.id, AdminUnit.path, AdminUnit.level).where(or_(in_trees, AdminUnit.id.in_(predecessors)))
 
 
 def home_units(user) -> list[AdminUnit]:

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from portal.extensions import db
+from portal.tenancy.rls import reach_signing_key, store_signing_key
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,11 @@ def app_role_of(app_url: URL, connection: Connection) -> str | None:
 
 
 def grant_app_role(connection: Connection, app_url: URL) -> str | None:
-    """As the owner: make the application role exist, bound by row-level security, with its grants."""
+    """As the owner: store the key that signs the reach (portal.tenancy.rls), and make the application
+    role exist, bound by row-level security, with its grants."""
     if connection.dialect.name != "postgresql":
         return None
+    store_signing_key(connection, reach_signing_key(current_app.config))
     role = app_role_of(app_url, connection)
     if role is None:
         return None

@@ -21,6 +21,8 @@ REACH = "portal.reach"  # frozenset of commune ids the current request may read
 WRITE_REACH = "portal.write_reach"  # frozenset of commune ids it may write
 ACTOR = "portal.actor_id"  # the acting user's id, for the audit row
 SYSTEM = "portal.system"  # CLI, migrations, metric rebuilds: explicitly unscoped
+UNITS = "portal.units"  # frozenset of every unit id under the URL's unit (dossiers, results, the audit trail)
+MANAGE_UNITS = "portal.manage_units"  # frozenset of the unit ids where the request may grant roles
 
 tenant_models: list[type] = []
 
@@ -48,9 +50,20 @@ class TenantOwned:
         return mapped_column(ForeignKey("admin_unit.id"), index=True, nullable=False)
 
 
-def set_reach(session, read: frozenset[int], write: frozenset[int] = frozenset(), actor_id=None) -> None:
+def set_reach(
+    session,
+    read: frozenset[int],
+    write: frozenset[int] = frozenset(),
+    actor_id=None,
+    units: frozenset[int] = frozenset(),
+    manage: frozenset[int] = frozenset(),
+) -> None:
+    """What the request may touch: the communes whose registers it reads and writes, the units it views
+    (`units`) and those where it grants roles (`manage`). Row-level security reads the same sets."""
     session.info[REACH] = frozenset(read)
     session.info[WRITE_REACH] = frozenset(write) & frozenset(read)
+    session.info[UNITS] = frozenset(units) | frozenset(read)
+    session.info[MANAGE_UNITS] = frozenset(manage) & session.info[UNITS]
     session.info[ACTOR] = actor_id
     session.info.pop(SYSTEM, None)
 
@@ -61,7 +74,7 @@ def acting_as(session, actor_id) -> None:
 
 
 def clear_reach(session) -> None:
-    for key in (REACH, WRITE_REACH, ACTOR, SYSTEM):
+    for key in (REACH, WRITE_REACH, UNITS, MANAGE_UNITS, ACTOR, SYSTEM):
         session.info.pop(key, None)
 
 
@@ -79,6 +92,21 @@ def system_scope(session, actor_id=None) -> Iterator[None]:
                 session.info.pop(key, None)
             else:
                 session.info[key] = value
+
+
+@contextmanager
+def viewing_units(session, units: frozenset[int]) -> Iterator[None]:
+    """For a page about no one unit (the inbox, the menu's count): view these units (`units_of(user)`),
+    reading no register; the request's own reach comes back after."""
+    saved = session.info.get(UNITS)
+    session.info[UNITS] = frozenset(units)
+    try:
+        yield
+    finally:
+        if saved is None:
+            session.info.pop(UNITS, None)
+        else:
+            session.info[UNITS] = saved
 
 
 class CoreOnTenantData(ScopeMissing):

@@ -1,11 +1,20 @@
 """Layer 4 of isolation, on PostgreSQL: row-level security under the ORM guard.
 
-Every tenant-owned table has `ENABLE` and `FORCE ROW LEVEL SECURITY` and four policies (migration
-`c1d2e3f4a5b6`) that read three settings local to the transaction:
+Every unit-keyed table has `ENABLE` and `FORCE ROW LEVEL SECURITY` and four policies (migration
+`c5d6e7f8a9b0`) that read settings local to the transaction:
 
-- `portal.reach`: the commune ids the request may read, comma-separated;
-- `portal.write_reach`: the commune ids it may insert, update or delete;
+- `portal.reach`: the commune ids whose registers the request may read, comma-separated;
+- `portal.write_reach`: the commune ids whose registers it may insert, update or delete;
+- `portal.units`: every unit under the URL's unit (dossiers, results, snapshots, the audit trail);
+- `portal.manage_units`: the units where it may grant roles (role assignments);
 - `portal.system`: `on` for code running in `system_scope()` (CLI commands, metric rebuilds).
+
+The settings are signed: `portal.reach_sig` is an HMAC-SHA256 of all five and the connection's backend
+pid, under a key (`reach_signing_key`) that the owner keeps in `portal_secret.reach_key`, a schema the
+application role cannot use. The policies ask SECURITY DEFINER functions, which alone read the key: a
+statement injected into a request can `set_config` a wider reach, but without the key it cannot sign
+it, and an unsigned reach reads no row and writes none. It can use the request's own signed reach, no
+more; a signature is bound to one connection and never stored where the role can read it.
 
 Nothing here decides a reach: the guard's `session.info` (set by the unit gate) stays the one source.
 Before any statement reaches PostgreSQL, `_apply_reach` compares what the session holds with what was
@@ -17,25 +26,60 @@ The portal connects as an application role that owns no table and has no BYPASSR
 (`flask --app wsgi database grant`); migrations and backups run as the owner (`DATABASE_OWNER_URL`).
 """
 
+import hashlib
+import hmac
 import weakref
 from functools import lru_cache
 
-from portal.tenancy.guard import REACH, SYSTEM, WRITE_REACH
+from flask import current_app
+from sqlalchemy import text
+
+from portal.tenancy.guard import MANAGE_UNITS, REACH, SYSTEM, UNITS, WRITE_REACH
 
 SESSION_KEY = "portal.rls_session"  # connection.info: the ORM session using the connection now
 APPLIED_KEY = "portal.rls_applied"  # connection.info: the settings sent in this transaction
+SETTINGS = ("portal.reach", "portal.write_reach", "portal.units", "portal.manage_units", "portal.system")
 SET_REACH = (
-    "SELECT set_config('portal.reach', %s, true), set_config('portal.write_reach', %s, true), "
-    "set_config('portal.system', %s, true)"
+    "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS)
+    + ", set_config('portal.reach_sig', %s, true)"
 )
 
 
-def settings_of(info: dict) -> tuple[str, str, str]:
-    """The three settings a session's guard state stands for."""
+def settings_of(info: dict) -> tuple[str, str, str, str, str]:
+    """The five settings a session's guard state stands for."""
     return (
         _listed(info.get(REACH) or frozenset()),
         _listed(info.get(WRITE_REACH) or frozenset()),
+        _listed(info.get(UNITS) or frozenset()),
+        _listed(info.get(MANAGE_UNITS) or frozenset()),
         "on" if info.get(SYSTEM) else "off",
+    )
+
+
+def reach_signing_key(config) -> bytes:
+    """The key that signs the settings: REACH_SIGNING_KEY, or one derived from SECRET_KEY. The owner
+    stores it in the database (`store_signing_key`, run by every migration and `database grant`)."""
+    explicit = config.get("REACH_SIGNING_KEY")
+    if explicit:
+        return explicit.encode()
+    return hmac.new(config["SECRET_KEY"].encode(), b"portal.reach-signing-key", hashlib.sha256).digest()
+
+
+def signature(key: bytes, settings: tuple[str, ...], backend_pid: int) -> str:
+    message = "|".join((*settings, str(backend_pid))).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def store_signing_key(connection, key: bytes) -> None:
+    """As the owner: the key the database checks signatures with (once its table exists)."""
+    if connection.execute(text("SELECT to_regclass('portal_secret.reach_key')")).scalar() is None:
+        return
+    connection.execute(
+        text(
+            "INSERT INTO portal_secret.reach_key (id, secret) VALUES (1, :k) "
+            "ON CONFLICT (id) DO UPDATE SET secret = EXCLUDED.secret"
+        ),
+        {"k": key},
     )
 
 
@@ -58,11 +102,21 @@ def apply_reach(conn, cursor, statement, parameters, context, executemany) -> No
         return
     wanted = settings_of(session.info)
     if conn.info.get(APPLIED_KEY) != wanted:
+        dbapi = conn.connection.dbapi_connection
+        signed = signature(_key(), wanted, dbapi.info.backend_pid)
         # a cursor of its own: the statement's may be a server-side one (yield_per), whose query runs only
         # when rows are fetched
-        with conn.connection.dbapi_connection.cursor() as own:
-            own.execute(SET_REACH, wanted)
+        with dbapi.cursor() as own:
+            own.execute(SET_REACH, (*wanted, signed))
         conn.info[APPLIED_KEY] = wanted
+
+
+def _key() -> bytes:
+    app = current_app._get_current_object()
+    key = app.extensions.get("portal.reach_key")
+    if key is None:
+        key = app.extensions["portal.reach_key"] = reach_signing_key(app.config)
+    return key
 
 
 def forget_applied(conn, *args) -> None:

@@ -11,9 +11,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.tenancy.access import archived_under, commune_ids_under, find_unit, permissions_at
+from portal.tenancy.access import archived_under, find_unit, permissions_at, units_under
 from portal.tenancy.guard import set_reach
-from portal.tenancy.roles import REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
+from portal.tenancy.roles import ACCOUNTS_MANAGE, REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 
 
 def requires(permission, levels: tuple[str, ...] = ("province", "district", "commune")):
@@ -48,9 +48,11 @@ def _open_unit():
         abort(404)
     if unit.level not in view.unit_levels:
         abort(404)
-    communes = commune_ids_under(unit) if REGISTERS_READ in granted else frozenset()
-    writable = communes if REGISTERS_WRITE in granted else frozenset()
-    set_reach(db.session, read=communes, write=writable, actor_id=current_user.id)
+    units, communes = units_under(unit)
+    readable = communes if REGISTERS_READ in granted else frozenset()
+    writable = readable if REGISTERS_WRITE in granted else frozenset()
+    manage = units if ACCOUNTS_MANAGE in granted else frozenset()
+    set_reach(db.session, read=readable, write=writable, actor_id=current_user.id, units=units, manage=manage)
     request.view_args["unit"] = unit
     return None
 

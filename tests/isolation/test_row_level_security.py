@@ -14,7 +14,9 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.persons.models import Person
 from portal.tenancy.database import owner_engine, role_problems
-from portal.tenancy.guard import clear_reach, set_reach, tenant_models
+from portal.tenancy.guard import SYSTEM, clear_reach, set_reach, system_scope, tenant_models
+from portal.tenancy.rls import SETTINGS, reach_signing_key, settings_of
+from portal.tenancy.rls import signature as rls_signature
 from portal.villages.models import Village
 
 
@@ -150,7 +152,8 @@ def test_a_connection_lost_mid_transaction_rolls_back_and_the_next_one_has_the_r
 
 def test_the_portal_role_can_add_audit_rows_but_never_change_or_delete_them(app, world):
     with app.app_context():
-        assert db.session.scalar(select(func.count(AuditEvent.id))) > 0
+        with system_scope(db.session):
+            assert db.session.scalar(select(func.count(AuditEvent.id))) > 0
         db.session.execute(
             text("INSERT INTO audit_event (at, object_type, action, system) VALUES (now(), 'x', 'x', true)")
         )
@@ -166,3 +169,105 @@ def test_the_portal_role_can_add_audit_rows_but_never_change_or_delete_them(app,
         with pytest.raises(ProgrammingError, match="permission denied"):
             db.session.execute(text("UPDATE alembic_version SET version_num = 'x'"))
         db.session.rollback()
+
+
+# Unit-keyed tables that row-level security does not bind, each with its reason.
+NOT_BOUND = {
+    "admin_unit": "the unit tree: public names and codes, read by every page and at login",
+    "unit_lineage": "which 2024 units became which 2025 ones: public, from the province's resolutions",
+    "criteria_version": "the province's published criteria: public, the same for every commune",
+    "criterion": "the criteria of a published version: public definitions, no commune's data",
+    "monthly_tally": "province-wide counts of the monthly report: de-identified, no commune, no person",
+}
+
+
+def _unit_keyed_tables(connection) -> set[str]:
+    """Tables with a foreign key to the unit tree, or to a table that has one (a dossier's children)."""
+    edges = connection.execute(
+        text(
+            "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text FROM pg_constraint c "
+            "JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.contype = 'f' AND n.nspname = 'public'"
+        )
+    ).all()
+    keyed = {"admin_unit"}
+    while True:
+        more = {child for child, parent in edges if parent in keyed and child not in keyed}
+        if not more:
+            return keyed
+        keyed |= more
+
+
+def test_every_unit_keyed_table_forces_row_level_security_or_says_why_not(app):
+    """From PostgreSQL's own catalog: a table added later is caught here, not by a list in the code."""
+    with app.app_context(), owner_engine().connect() as connection:
+        keyed = _unit_keyed_tables(connection)
+        assert {"person", "audit_event", "role_assignment", "dossier", "dossier_event"} <= keyed
+        unbound = []
+        for table in sorted(keyed - set(NOT_BOUND)):
+            enabled, forced = connection.execute(
+                text("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+                {"t": table},
+            ).one()
+            commands = set(
+                connection.execute(text("SELECT cmd FROM pg_policies WHERE tablename = :t"), {"t": table}).scalars()
+            )
+            if not (enabled and forced and commands == {"SELECT", "INSERT", "UPDATE", "DELETE"}):
+                unbound.append(table)
+        assert unbound == []
+        assert set(NOT_BOUND) <= keyed  # an allowance for a table that no longer exists goes
+
+
+def _forge(statement_settings: dict, signature: str | None = None) -> None:
+    for name, value in statement_settings.items():
+        db.session.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+    if signature is not None:
+        db.session.execute(text("SELECT set_config('portal.reach_sig', :s, true)"), {"s": signature})
+
+
+def test_a_forged_reach_reads_nothing_and_writes_nothing(app, world):
+    """What an injected statement could do as the portal's role: widen the reach or claim system scope
+    with set_config. Without the key the setting is unsigned and PostgreSQL treats it as no reach."""
+    a, b = world.unit_id["A"], world.unit_id["B"]
+    village_b = world.row_id[(Village, "B")]
+    with app.app_context():
+        set_reach(db.session, read=frozenset({a}), write=frozenset({a}))
+        assert db.session.execute(text("SELECT count(*) FROM person")).scalar() == _owner_count("person", a)
+        assert db.session.execute(text("SELECT public.portal_reach_signed()")).scalar() is True
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        forgeries = (
+            {"portal.reach": f"{a},{b}", "portal.write_reach": f"{a},{b}"},  # the request's signature, wider
+            {"portal.system": "on"},
+            {"portal.units": f"{a},{b}"},
+        )
+        for forged in forgeries:
+            _forge(forged)
+            assert db.session.execute(text("SELECT public.portal_reach_signed()")).scalar() is False
+            for table in ("person", "village", "drug_test", "audit_event", "dossier", "commune_result"):
+                assert db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, (forged, table)  # noqa: S608
+            renamed = db.session.execute(text("UPDATE village SET name = 'Thôn Lạ' WHERE id = :v"), {"v": village_b})
+            assert renamed.rowcount == 0
+            with pytest.raises(DBAPIError, match="row-level security"):
+                db.session.execute(
+                    text("INSERT INTO role_assignment (user_id, unit_id, role, granted_at) "
+                         "SELECT id, :b, 'admin', now() FROM user_account LIMIT 1"),
+                    {"b": b},
+                )
+            db.session.rollback()
+            set_reach(db.session, read=frozenset({a}), write=frozenset({a}))
+            db.session.execute(text("SELECT 1"))
+        # a made-up signature, and a true one of system scope seen on another connection, are refused alike
+        system = settings_of({SYSTEM: True})
+        seen_elsewhere = rls_signature(reach_signing_key(app.config), system, pid + 1)
+        for bad in ("0" * 64, seen_elsewhere):
+            _forge(dict(zip(SETTINGS, system, strict=True)), bad)
+            assert db.session.execute(text("SELECT count(*) FROM person")).scalar() == 0
+            db.session.rollback()
+            set_reach(db.session, read=frozenset({a}))
+            db.session.execute(text("SELECT 1"))
+        # and the key is out of the role's reach
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            db.session.execute(text("SELECT secret FROM portal_secret.reach_key"))
+        db.session.rollback()
+    with app.app_context(), owner_engine().connect() as connection:
+        name = connection.execute(text("SELECT name FROM village WHERE id = :v"), {"v": village_b}).scalar()
+        assert name != "Thôn Lạ"

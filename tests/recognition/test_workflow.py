@@ -41,7 +41,7 @@ def _start(client, code=A) -> int:
 
 
 def _state(app, dossier_id) -> str:
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         return db.session.get(Dossier, dossier_id).state
 
 
@@ -73,7 +73,7 @@ def test_the_whole_walk_keeps_every_round_and_transition(app, world, login):
     assert district.post(f"{_base(A)}/{dossier_id}/approve", data={"comment": "Đủ điều kiện"}).status_code == 302
     assert province.post(f"{_base(A)}/{dossier_id}/recognise", data=DECISION).status_code == 302
 
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         dossier = db.session.get(Dossier, dossier_id)
         assert dossier.state == "recognised" and dossier.round == 2
         assert [s.round for s in dossier.submissions] == [1, 2]
@@ -94,7 +94,7 @@ def test_the_whole_walk_keeps_every_round_and_transition(app, world, login):
 
 
 def _dossier_in_state(app, world, state) -> int:
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         dossier = db.session.get(Dossier, world.dossier_id["A"])
         dossier.state = state
         db.session.commit()
@@ -119,13 +119,13 @@ WRONG_STATES = [(a, s) for a, s in itertools.product(ACTIONS, STATES) if s not i
 @pytest.mark.parametrize(("action", "state"), WRONG_STATES)
 def test_a_transition_from_a_wrong_state_is_refused_and_changes_nothing(app, world, session_for, action, state):
     dossier_id = _dossier_in_state(app, world, state)
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         events = db.session.scalar(select(func.count(DossierEvent.id)))
     response = session_for(OWNER[action]).post(f"{_base(A)}/{dossier_id}/{action}", data=BODY[action])
     assert response.status_code == 200
     assert "Hồ sơ không ở bước có thể làm việc này." in response.get_data(as_text=True)
     assert _state(app, dossier_id) == state
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         assert db.session.scalar(select(func.count(DossierEvent.id))) == events
 
 
@@ -181,7 +181,7 @@ def test_the_workflow_itself_refuses_a_caller_without_the_permission(app, world)
 def test_a_failing_criterion_must_be_explained_before_submitting(app, world, login):
     client = login("officer_a")
     dossier_id = _start(client)
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         failing = [
             r.criterion_id for r in db.session.scalars(select(CommuneResult).where(CommuneResult.passed.is_(False)))
         ]
@@ -192,7 +192,7 @@ def test_a_failing_criterion_must_be_explained_before_submitting(app, world, log
     assert "Hãy giải trình từng tiêu chí chưa đạt trước khi nộp" in body
     assert "Nội dung tôi đã gõ" in body  # what the user typed is kept
     assert _state(app, dossier_id) == "draft"
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         assert (
             db.session.scalar(
                 select(func.count(DossierSubmission.id)).where(DossierSubmission.dossier_id == dossier_id)
@@ -206,14 +206,14 @@ def test_a_second_open_dossier_is_refused(app, world, login):
     _start(client)
     response = client.post(f"{_base(A)}/new", data={"period": "2026"}, follow_redirects=True)
     assert "Xã đã có một hồ sơ đang xử lý." in response.get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         assert db.session.scalar(select(func.count(Dossier.id)).where(Dossier.commune_id == world.unit_id["A"])) == 2
 
 
 def test_a_stale_form_is_a_conflict_not_an_overwrite(app, world, login):
     client = login("officer_a")
     dossier_id = _start(client)
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         stale = db.session.get(Dossier, dossier_id).lock_version
     client.post(f"{_base(A)}/{dossier_id}/edit", data={"comments": "Bản của người thứ nhất", "lock_version": stale})
     response = client.post(
@@ -222,7 +222,7 @@ def test_a_stale_form_is_a_conflict_not_an_overwrite(app, world, login):
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "Người khác đã sửa hồ sơ này" in body and "Bản của người thứ hai" in body
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         assert db.session.get(Dossier, dossier_id).comments == "Bản của người thứ nhất"
 
 
@@ -247,7 +247,7 @@ def _pdf_text(data: bytes) -> str:
 def test_a_recognised_snapshot_does_not_change_when_registers_or_criteria_change(app, world, login):
     dossier_id = _recognise_a(app, world, login)
     province = login("province")
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         before = json.dumps(db.session.get(Dossier, dossier_id).decided_submission.snapshot, sort_keys=True)
     pdf_before = _pdf_text(province.get(f"{_base(A)}/{dossier_id}/decision.pdf").data)
     officer = login("officer_a")
@@ -269,7 +269,7 @@ def test_a_recognised_snapshot_does_not_change_when_registers_or_criteria_change
         )
         db.session.commit()
     assert province.post("/u/38/criteria/new", data=publish_body(**{"c-0-threshold": "0.99"})).status_code == 302
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         after = json.dumps(db.session.get(Dossier, dossier_id).decided_submission.snapshot, sort_keys=True)
     assert after == before
     assert _pdf_text(province.get(f"{_base(A)}/{dossier_id}/decision.pdf").data) == pdf_before
@@ -303,7 +303,7 @@ def test_the_pdfs_carry_the_official_layout_in_vietnamese(app, world, login):
 def test_a_broken_recognised_commune_is_flagged_with_the_date_then_revoked(app, world, login):
     dossier_id = _recognise_a(app, world, login)
     broke_on = clock.today() - timedelta(days=3)
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         results = db.session.scalars(select(CommuneResult).where(CommuneResult.commune_id == world.unit_id["A"])).all()
         for result in results:
             result.passed, result.failing_since = True, None
@@ -354,7 +354,7 @@ def test_attachments_are_type_checked_size_limited_and_stored_under_server_names
     assert big.status_code == 200 and "Tệp lớn hơn 0,3 MB." in big.get_data(as_text=True)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     assert client.post(url, data={"file": (io.BytesIO(png), "../../etc/ảnh biên bản.png")}).status_code == 302
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         stored = db.session.scalars(select(Attachment).where(Attachment.dossier_id == dossier_id)).all()
     assert len(stored) == 1
     attachment = stored[0]
@@ -385,7 +385,7 @@ def test_a_file_written_for_a_failed_transaction_is_removed(app, world):
 
 
 def test_the_recognised_list_is_a_real_xlsx_with_formulas_quoted(app, world, login):
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         dossier = db.session.get(Dossier, world.dossier_id["B"])
         dossier.decision_number = '=HYPERLINK("http://x")'
         db.session.commit()
@@ -426,7 +426,7 @@ def test_a_frozen_dossier_names_no_person(app, world, login):
     )
     dossier_id = _start(officer)
     assert _submit(officer, dossier_id).status_code == 302
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         frozen = json.dumps(db.session.get(Dossier, dossier_id).latest_submission.snapshot, ensure_ascii=False)
     assert "Người Bí Mật Ẩn Danh" not in frozen and "Chủ Hộ Kín Tên" not in frozen and "HH-SECRET" not in frozen
     assert "CANARY-A-1X" in frozen  # the village's name is there: the check above is not vacuous
@@ -439,13 +439,13 @@ def test_a_district_officer_opening_a_persons_record_writes_a_read_audit_row(app
     district = login("district_1")
     assert district.get(f"/u/{A}/persons/{person_id}").status_code == 200
     assert district.get(f"/u/{A}/villages/{world.row_id[(Village, 'A')]}").status_code == 200  # no person in it
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "read")).all()
     assert [(r.user.username, r.object_type, r.object_id, r.unit_id) for r in reads] == [
         ("district_1", "person", str(person_id), world.unit_id["A"])
     ]
     assert district.get(f"/u/{A}/persons/{person_id}").status_code == 200  # every look, not the first only
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "read")) == 2
 
 
@@ -465,7 +465,7 @@ def test_by_default_the_provincial_police_appraise_and_the_decision_names_who_di
     assert _state(app, dossier_id) == "submitted"
     assert province.post(f"{_base(A)}/{dossier_id}/approve", data={"comment": "Đủ điều kiện"}).status_code == 302
     assert province.post(f"{_base(A)}/{dossier_id}/recognise", data=DECISION).status_code == 302
-    with app.app_context():
+    with app.app_context(), system_scope(db.session):
         assert db.session.get(Dossier, dossier_id).appraised_by == "Công an tỉnh Thanh Hóa"
     text = _pdf_text(province.get(f"{_base(A)}/{dossier_id}/decision.pdf").data)
     assert "ý kiến thẩm định của Công an tỉnh Thanh Hóa" in " ".join(text.split())
