@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from htmx_flask import Htmx
 from sqlalchemy import text
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
 from portal.files import private_dir
+from portal.shell.proxies import TrustedProxies
 from portal.tenancy.database import check_app_role
 
 
@@ -53,7 +53,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # server-side sessions (portal.auth.sessions) do this job
     if app.config["PROXY_FIX_HOPS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"], x_proto=1)
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"], app.config["PROXY_FIX_HOPS"])
 
 
 def configure_shell(app: Flask) -> None:

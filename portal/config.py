@@ -26,16 +26,32 @@ def _timezone(name: str) -> str:
     return name
 
 
+DEVELOPMENT_KEY = "development-only-not-secret"
+MIN_SECRET_BYTES = 32
+
+
+def _check_secret_key(secret: str | None) -> None:
+    """Outside development the key signs every cookie: never the published development key, never short."""
+    if not secret:
+        raise RuntimeError("SECRET_KEY must be set outside development (PORTAL_ENV=development)")
+    if secret == DEVELOPMENT_KEY or len(secret.encode()) < MIN_SECRET_BYTES:
+        raise RuntimeError(
+            f"SECRET_KEY must be a random value of at least {MIN_SECRET_BYTES} bytes, not the development key "
+            '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ.get("PORTAL_ENV", "production")
     development = env in ("development", "testing")
     secret = os.environ.get("SECRET_KEY")
     zone = _timezone(os.environ.get("PORTAL_TIMEZONE") or DEFAULT_ZONE)
-    if not secret and not development and not (overrides or {}).get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set outside development (PORTAL_ENV=development)")
+    secret = (overrides or {}).get("SECRET_KEY") or secret
+    if not development:
+        _check_secret_key(secret)
     config = {
         "PORTAL_ENV": env,
-        "SECRET_KEY": secret or "development-only-not-secret",
+        "SECRET_KEY": secret or DEVELOPMENT_KEY,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         # PostgreSQL: the role that owns the tables, for migrations, backups and restores; the portal itself
         # connects as DATABASE_URL's role, which row-level security binds (portal.tenancy.database).
@@ -49,7 +65,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_MAX_FAILURES_PER_IP": int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30")),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "20")),
         "LOGIN_WINDOW_MINUTES": int(os.environ.get("LOGIN_WINDOW_MINUTES", "15")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "ACCOUNT_SHEET_MAX_ROWS": 5000,
@@ -70,6 +86,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LANGUAGES": ("vi", "en"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own timeouts
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
+        # X-Forwarded-For is believed only from these addresses or networks (the reverse proxies)
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1"),
     }
     if overrides:
         config.update(overrides)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.auth.passwords import verify_password
+from portal.demo.cli import DEMO_PASSWORD
 from portal.drug_tests.models import MissedCase
 from portal.extensions import db
 from portal.imports.models import ImportJob
@@ -43,6 +44,26 @@ def test_tree_sync_then_demo_load_twice_changes_nothing_the_second_time(app):
         assert db.session.scalar(select(func.count(Village.id))) == villages
         assert db.session.scalar(select(func.count(User.id))) == users
         assert {m: db.session.scalar(select(func.count(m.id))) for m in tenant_models} == before
+
+
+def test_demo_load_outside_development_needs_its_flag_and_demo_accounts_change_their_password(app):
+    _run(app, "tenants", "sync", "thanh-hoa")
+    app.config["PORTAL_ENV"] = "production"
+    try:
+        refused = _run(app, "demo", "load", "--communes", "15085")
+        assert refused.exit_code != 0 and "--i-know-this-is-not-production" in refused.output
+        with app.app_context(), system_scope(db.session):
+            assert db.session.scalar(select(func.count(User.id))) == 0
+        assert _run(app, "demo", "load", "--communes", "15085", "--i-know-this-is-not-production").exit_code == 0
+    finally:
+        app.config["PORTAL_ENV"] = "testing"
+    with app.app_context(), system_scope(db.session):
+        demo_users = db.session.scalars(select(User)).all()
+        assert demo_users and all(u.must_change_password for u in demo_users)
+    client = app.test_client()
+    client.post("/login", data={"username": "xa.15085", "password": DEMO_PASSWORD})
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/password")
 
 
 def test_demo_load_for_named_communes_and_refuses_unknown_codes(app):

@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "import": _l("Imported a file"),
     "login": _l("Logged in"),
     "login_failed": _l("Failed login"),
+    "login_flagged": _l("First login from the address or session of whoever issued the account"),
+    "account_activated": _l("Account activated (second person)"),
     "password_changed": _l("Changed own password"),
     "password_set": _l("Password set"),
     "password_reset": _l("Password reset"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.accounts import activation
 from portal.accounts.access import grantable_roles
 from portal.audit import actions as audit
 from portal.auth import two_factor
@@ -18,7 +19,7 @@ from portal.auth.sessions import revoke_all_sessions
 from portal.extensions import db, limit
 from portal.shell.text import clean, fold
 from portal.tenancy.models import AdminUnit
-from portal.tenancy.roles import ROLES
+from portal.tenancy.roles import REGISTERS_READ_PERSONAL, ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
@@ -111,6 +112,7 @@ def create_accounts(actor, scope: AdminUnit, accounts: list[NewAccount], passwor
         created.append((user, password))
     db.session.flush()
     for user, _password in created:
+        activation.issue(actor, user, one_time_password=must_change)
         audit.record(
             "account_created",
             actor_id=_actor_id(actor),
@@ -126,6 +128,7 @@ def reset_password(actor, scope: AdminUnit, user: User) -> str:
     password = one_time_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
+    activation.issue(actor, user, one_time_password=True)
     revoke_all_sessions(user.id)
     audit.record(
         "password_reset", actor_id=_actor_id(actor), unit_id=scope.id, object_type="user_account", object_id=user.id
@@ -165,6 +168,9 @@ def grant_role(actor, scope: AdminUnit, user: User, role: str, unit_code: str) -
     if any(a.role == role and a.unit_id == unit.id for a in user.assignments):
         return {"role": _l("The account already has this role there.")}
     user.assignments.append(RoleAssignment(role=role, unit=unit, granted_by_id=_actor_id(actor)))
+    if REGISTERS_READ_PERSONAL in ROLES[role].permissions:  # the manager may know the account's password
+        activation.issue(actor, user, one_time_password=False)
+        revoke_all_sessions(user.id)
     audit.record(
         "role_granted",
         actor_id=_actor_id(actor),

@@ -1,12 +1,12 @@
 """Account pages under /u/<unit>/accounts/: search, create, import a sheet, disable, roles, reset."""
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from portal.accounts import actions
+from portal.accounts import actions, activation
 from portal.accounts.access import (
     find_managed_user,
     get_managed_assignment,
@@ -18,7 +18,7 @@ from portal.accounts.forms import AccountForm, GrantForm, ImportForm
 from portal.accounts.sheet import SheetError, read_accounts, template_workbook
 from portal.extensions import db
 from portal.shell.args import page_number
-from portal.tenancy.roles import ACCOUNTS_MANAGE, ROLES
+from portal.tenancy.roles import ACCOUNTS_ACTIVATE, ACCOUNTS_MANAGE, ROLES
 from portal.tenancy.routing import requires, unit_blueprint
 
 accounts = unit_blueprint("accounts", __name__, url_prefix="/accounts")
@@ -178,3 +178,27 @@ def reset_password(unit, user_id):
     password = actions.reset_password(current_user, unit, user)
     db.session.commit()
     return render_template("accounts/created.html", unit=unit, created=[(user, password)], roles=ROLES, reset=True)
+
+
+@accounts.get("/awaiting")
+@requires(ACCOUNTS_ACTIVATE, MANAGING_LEVELS)
+def awaiting(unit):
+    """Accounts that read personal data, issued by one manager, waiting for a second person."""
+    users = activation.awaiting_below(unit)
+    mine = {u.id: activation.may_activate(current_user, u) for u in users}
+    return render_template("accounts/awaiting.html", unit=unit, users=users, may_activate=mine, roles=ROLES)
+
+
+@accounts.post("/<int:user_id>/activate")
+@requires(ACCOUNTS_ACTIVATE, MANAGING_LEVELS)
+def activate(unit, user_id):
+    user = next((u for u in activation.awaiting_below(unit) if u.id == user_id), None)
+    if user is None:
+        abort(404)
+    if activation.activate(current_user, unit, user):
+        db.session.commit()
+        flash(_("Account %(name)s activated: it can log in now.", name=user.username), "success")
+    else:
+        refused = _("You issued this account (or hold no right over all its units): another officer must activate it.")
+        flash(refused, "error")
+    return redirect(url_for("accounts.awaiting", unit_code=unit.address))

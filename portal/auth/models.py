@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -29,10 +29,22 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # A one-time password (a new account's, or a reset's) stops working after this moment.
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Maker-checker (portal.accounts.activation): an account that reads personal data, created or reset by
+    # one manager, logs in only once a second person has activated it.
+    awaiting_activation: Mapped[bool] = mapped_column(default=False, server_default=false())
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_from_ip: Mapped[str | None] = mapped_column(String(45))
+    issued_session_hash: Mapped[str | None] = mapped_column(String(64))
+    activated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     assignments: Mapped[list["RoleAssignment"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="RoleAssignment.user_id"
     )
+    issued_by: Mapped["User | None"] = relationship(foreign_keys=[issued_by_id], remote_side=[id])
 
     # The token of the session this object was loaded for; Flask-Login stores it as the "id".
     session_token = None
@@ -75,8 +87,24 @@ class UserSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ip: Mapped[str | None] = mapped_column(String(45))
     second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The TOTP secret being enrolled in this session, until a code proves the app holds it.
+    enrolling_secret: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship()
+
+
+class LoginChallenge(db.Model):
+    """A login whose password was right, waiting for its second factor. The cookie holds a random
+    token, this row its hash and the rest: a forged cookie names no challenge."""
+
+    __tablename__ = "login_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_path: Mapped[str] = mapped_column(String(2000), default="/")
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class RecoveryCode(db.Model):

@@ -22,11 +22,11 @@ from portal.extensions import db, login_manager
 _TOUCH_EVERY = timedelta(seconds=60)
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     # SQLite returns naive datetimes; every stored moment is UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -44,7 +44,7 @@ def start_session(user: User, second_factor: bool = False) -> None:
     token = secrets.token_urlsafe(32)
     passed = clock.utcnow() if second_factor else None
     db.session.add(
-        UserSession(token_hash=_hash(token), user_id=user.id, ip=request.remote_addr, second_factor_at=passed)
+        UserSession(token_hash=token_hash(token), user_id=user.id, ip=request.remote_addr, second_factor_at=passed)
     )
     user.session_token = token
     user.session_second_factor = second_factor
@@ -57,11 +57,16 @@ def end_session(user: User | None) -> None:
     if user is not None and user.session_token:
         db.session.execute(
             update(UserSession)
-            .where(UserSession.token_hash == _hash(user.session_token), UserSession.revoked_at.is_(None))
+            .where(UserSession.token_hash == token_hash(user.session_token), UserSession.revoked_at.is_(None))
             .values(revoked_at=clock.utcnow())
         )
     logout_user()
     clear_keeping_language()
+
+
+def current_session(user: User) -> UserSession:
+    """The server-side row of the session the request runs in."""
+    return db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(user.session_token)))
 
 
 def revoke_all_sessions(user_id: int) -> None:
@@ -75,7 +80,7 @@ def revoke_all_sessions(user_id: int) -> None:
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
     live = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == _hash(token), UserSession.revoked_at.is_(None))
+        select(UserSession).where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
     )
     if live is None:
         return None
@@ -83,12 +88,12 @@ def load_user(token: str) -> User | None:
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     user = db.session.get(User, live.user_id)
-    expired = now - _aware(live.last_seen_at) > idle or now - _aware(live.created_at) > absolute
+    expired = now - aware(live.last_seen_at) > idle or now - aware(live.created_at) > absolute
     if expired or user is None or not user.active:
         live.revoked_at = now
         db.session.commit()
         return None
-    if now - _aware(live.last_seen_at) > _TOUCH_EVERY:
+    if now - aware(live.last_seen_at) > _TOUCH_EVERY:
         live.last_seen_at = now
         db.session.commit()
     user.session_token = token

@@ -1,6 +1,5 @@
 """Login, logout, one's own password, and the language switch."""
 
-import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -9,19 +8,17 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal.audit import actions as audit
-from portal.auth import actions, two_factor
+from portal.auth import actions, challenges, two_factor
 from portal.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from portal.auth.models import User
-from portal.auth.sessions import clear_keeping_language, end_session, start_session
+from portal.auth.sessions import clear_keeping_language, current_session, end_session, start_session
 from portal.extensions import db
 from portal.shell.args import has_control_characters
 from portal.shell.i18n import LANGUAGES, set_language
 
 auth = Blueprint("auth", __name__, template_folder="templates")
 
-PENDING = "login_pending"  # the Flask session (signed): whose password was right, when, where to go next
-PENDING_SECONDS = 300
-ENROLLING = "totp_enrolling"  # the secret being enrolled, until a code proves the app holds it
+PENDING = "login_challenge"  # the Flask session: the token of the login waiting for its code (LoginChallenge)
 
 
 def _safe_next(target: str | None) -> str:
@@ -47,9 +44,9 @@ def login():
     if form.validate_on_submit():
         user, error = actions.authenticate(form.username.data, form.password.data, request.remote_addr)
         if user is not None and two_factor.enabled(user):
-            db.session.commit()  # a rehashed password; the login itself waits for the code
             clear_keeping_language()
-            session[PENDING] = {"user_id": user.id, "at": time.time(), "next": _safe_next(form.next.data)}
+            session[PENDING] = challenges.open_challenge(user, _safe_next(form.next.data), request.remote_addr)
+            db.session.commit()  # the challenge (and a rehashed password); the login itself waits for the code
             return redirect(url_for("auth.login_code"))
         if user is not None:
             return _logged_in(user, _safe_next(form.next.data), second_factor=False)
@@ -72,12 +69,12 @@ def _logged_in(user, target: str, second_factor: bool):
 @auth.route("/login/code", methods=["GET", "POST"])
 def login_code():
     """The login's second step: the password was right, now the code from the app (or a recovery code)."""
-    pending = session.get(PENDING)
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+    challenge = challenges.find_challenge(session.get(PENDING))
+    if challenge is None:
         session.pop(PENDING, None)
         flash(_("Log in again: the time to enter the code has run out."), "info")
         return redirect(url_for("auth.login"))
-    user = db.session.get(User, pending["user_id"])
+    user = db.session.get(User, challenge.user_id)
     if user is None or not user.active or not two_factor.enabled(user):
         session.pop(PENDING, None)
         return redirect(url_for("auth.login"))
@@ -86,7 +83,9 @@ def login_code():
     if form.validate_on_submit():
         error = actions.second_factor(user, form.code.data, request.remote_addr)
         if error is None:
-            return _logged_in(user, pending["next"], second_factor=True)
+            target = challenge.next_path
+            db.session.delete(challenge)
+            return _logged_in(user, target, second_factor=True)
         form.code.data = ""
     status = 200 if error is None else 401
     return render_template("auth/login_code.html", form=form, error=error), status
@@ -99,13 +98,16 @@ def two_factor_setup():
     user = current_user._get_current_object()
     if two_factor.enabled(user):
         return _two_factor_manage(user)
-    secret = session.get(ENROLLING) or two_factor.new_secret()
-    session[ENROLLING] = secret
+    live = current_session(user)
+    if not live.enrolling_secret:
+        live.enrolling_secret = two_factor.new_secret()
+        db.session.commit()
+    secret = live.enrolling_secret
     form = CodeForm()
     if form.validate_on_submit():
         codes = two_factor.enable(user, secret, form.code.data, user.session_token)
         if codes is not None:
-            session.pop(ENROLLING, None)
+            live.enrolling_secret = None
             user.session_second_factor = True
             audit.record("two_factor_enabled", actor_id=user.id, object_type="user_account", object_id=user.id)
             db.session.commit()

@@ -5,7 +5,7 @@ import time
 from datetime import date
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from portal import clock
@@ -98,6 +98,8 @@ def demo_accounts(communes: list[AdminUnit]) -> list[tuple[str, str, str]]:
         created = account_actions.create_accounts(None, province, new, passwords=[DEMO_PASSWORD] * len(new))
         if not created:
             raise click.ClickException("; ".join(f"{a.username}: {a.errors}" for a in new if a.errors))
+        for user, _password in created:  # a published password: each account chooses its own at first login
+            user.must_change_password = True
     return [(u, role, unit.name) for u, role, unit, _name in wanted]
 
 
@@ -110,8 +112,20 @@ def demo_accounts(communes: list[AdminUnit]) -> list[tuple[str, str, str]]:
     help="communes: the listed communes through the registers' write path; province: every commune at real size",
 )
 @click.option("--seed", default=3822, type=int)
-def load_command(communes, scale, seed):
-    """Fill demo communes with demo data and print one login per role (idempotent)."""
+@click.option(
+    "--i-know-this-is-not-production",
+    "not_production",
+    is_flag=True,
+    help="needed outside development: demo accounts share a published password",
+)
+def load_command(communes, scale, seed, not_production):
+    """Fill demo communes with demo data and print one login per role (idempotent). Demo accounts change
+    their published password at their first login."""
+    if current_app.config["PORTAL_ENV"] not in ("development", "testing") and not not_production:
+        raise click.ClickException(
+            "refused: PORTAL_ENV is not development, and demo data would add accounts (admin, tinh.ca, ...) with "
+            "a published password. On a training or test copy, add --i-know-this-is-not-production."
+        )
     codes = [c.strip() for c in communes.split(",") if c.strip()]
     with system_scope(db.session):
         units = {u.address: u for u in db.session.scalars(select(AdminUnit).where(AdminUnit.address.in_(codes)))}
@@ -124,7 +138,7 @@ def load_command(communes, scale, seed):
         db.session.commit()
         if scale == "province":
             _load_province(chosen[0].parent.parent, seed)
-    click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
+    click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}; each account sets its own at first login)")
     for username, role, unit_name in logins:
         click.echo(f"  {username:22} {role:18} {unit_name}")
     click.echo("Area, province and admin logins set up two-factor login at their first login:")

@@ -3,7 +3,15 @@
 from flask_login import current_user
 
 from portal.tenancy.access import has_permission, home_units
-from portal.tenancy.roles import ACCOUNTS_MANAGE, AUDIT_READ, REGISTERS_READ, REGISTERS_WRITE, ROLES, UNITS_MANAGE
+from portal.tenancy.roles import (
+    ACCOUNTS_ACTIVATE,
+    ACCOUNTS_MANAGE,
+    AUDIT_READ,
+    REGISTERS_READ,
+    REGISTERS_WRITE,
+    ROLES,
+    UNITS_MANAGE,
+)
 
 
 def init_app(app) -> None:
@@ -19,6 +27,7 @@ def init_app(app) -> None:
             "P_REGISTERS_READ": REGISTERS_READ,
             "P_REGISTERS_WRITE": REGISTERS_WRITE,
             "P_ACCOUNTS_MANAGE": ACCOUNTS_MANAGE,
+            "P_ACCOUNTS_ACTIVATE": ACCOUNTS_ACTIVATE,
             "P_AUDIT_READ": AUDIT_READ,
             "P_UNITS_MANAGE": UNITS_MANAGE,
         }

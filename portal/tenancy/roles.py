@@ -14,6 +14,8 @@ REGISTERS_READ = "registers.read"
 REGISTERS_READ_PERSONAL = "registers.read_personal"
 REGISTERS_WRITE = "registers.write"
 ACCOUNTS_MANAGE = "accounts.manage"
+# The second person of maker-checker: activates an account that reads personal data, issued by another
+ACCOUNTS_ACTIVATE = "accounts.activate"
 CRITERIA_MANAGE = "criteria.manage"
 RECOGNITION_PREPARE = "recognition.prepare"  # the commune's self-assessment
 RECOGNITION_APPRAISE = "recognition.appraise"  # the district's appraisal
@@ -45,7 +47,10 @@ ROLES: dict[str, Role] = {
             "district_officer",
             _l("Area officer (district police before 1 July 2025)"),
             "district",
-            frozenset({UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSONAL, ACCOUNTS_MANAGE, RECOGNITION_APPRAISE}),
+            frozenset(
+                {UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSONAL, ACCOUNTS_MANAGE, ACCOUNTS_ACTIVATE}
+                | {RECOGNITION_APPRAISE}
+            ),
             grants=frozenset({"commune_officer", "commune_viewer"}),
         ),
         # Province users follow de-identified aggregates only (domain.md §8): no register access.
@@ -53,14 +58,14 @@ ROLES: dict[str, Role] = {
             "province_officer",
             _l("Province officer"),
             "province",
-            frozenset({UNIT_VIEW, CRITERIA_MANAGE, RECOGNITION_DECIDE, AUDIT_READ, UNITS_MANAGE}),
+            frozenset({UNIT_VIEW, CRITERIA_MANAGE, RECOGNITION_DECIDE, AUDIT_READ, UNITS_MANAGE, ACCOUNTS_ACTIVATE}),
         ),
         # The administrator manages accounts and units and reads no register.
         Role(
             "admin",
             _l("Administrator"),
             "province",
-            frozenset({UNIT_VIEW, ACCOUNTS_MANAGE, AUDIT_READ, UNITS_MANAGE}),
+            frozenset({UNIT_VIEW, ACCOUNTS_MANAGE, ACCOUNTS_ACTIVATE, AUDIT_READ, UNITS_MANAGE}),
             grants=frozenset({"commune_officer", "commune_viewer", "district_officer", "province_officer", "admin"}),
         ),
     )

@@ -4,7 +4,9 @@ import csv
 import io
 import re
 import zipfile
+from datetime import UTC, datetime, timedelta
 
+import time_machine
 from openpyxl import Workbook
 from sqlalchemy import select
 from werkzeug.test import EnvironBuilder
@@ -41,14 +43,81 @@ def test_admin_creates_an_account_whose_owner_must_change_the_password(app, worl
     admin = login("admin")
     response = admin.post(
         "/u/38/accounts/new",
-        data={"username": "canbo.vanam", "full_name": "Lê Thị Hoa", "role": "commune_officer", "unit_code": "15076"},
+        data={"username": "canbo.vanam", "full_name": "Lê Thị Hoa", "role": "commune_viewer", "unit_code": "15076"},
     )
     assert response.status_code == 200
     password = _one_time_passwords(response)["canbo.vanam"]
-    assert _accounts(app)["canbo.vanam"] == [("commune_officer", "15076")]
-    client = app.test_client()
+    assert _accounts(app)["canbo.vanam"] == [("commune_viewer", "15076")]
+    client = app.test_client()  # a viewer reads no personal data: no second person needed
     first = client.post("/login", data={"username": "canbo.vanam", "password": password})
     assert first.headers["Location"].endswith("/account/password")
+
+
+def _login_error(app, username, password, address="127.0.0.1"):
+    response = app.test_client().post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
+    text = response.get_data(as_text=True)
+    error = text.split('role="alert">')[1].split("<")[0] if 'role="alert">' in text else None
+    return response.status_code, error
+
+
+def _audit_actions(app, user_id) -> list[str]:
+    from portal.audit.models import AuditEvent
+
+    with app.app_context(), system_scope(db.session):
+        return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(user_id))))
+
+
+def test_an_account_reading_personal_data_waits_for_a_second_person(app, world, login):
+    """Finding 4: a manager who creates a commune officer sees its one-time password; alone they cannot
+    use it to read registers. A second person activates it; the first login from the issuer's address is
+    flagged; a one-time password expires after 72 hours; a reset puts the account back to waiting."""
+    area = login("district_1")
+    made = area.post(
+        "/u/KV389/accounts/new".replace("KV389", world.unit_code["D1"]),
+        data={"username": "xa.moi.lap", "full_name": "Lò Văn Mới", "role": "commune_officer", "unit_code": "15076"},
+    )
+    password = _one_time_passwords(made)["xa.moi.lap"]
+    assert "72 giờ" in made.get_data(as_text=True)
+    status, error = _login_error(app, "xa.moi.lap", password)
+    assert status == 401 and "chờ một cán bộ thứ hai kích hoạt" in error
+    # the issuer sees it waiting but may not activate it; the province officer may
+    awaiting_url = f"/u/{world.unit_code['D1']}/accounts/awaiting"
+    page = area.get(awaiting_url).get_data(as_text=True)
+    assert "xa.moi.lap" in page and "Cán bộ khác kích hoạt" in page
+    with app.app_context(), system_scope(db.session):
+        new_id = db.session.scalar(select(User.id).where(User.username == "xa.moi.lap"))
+    area.post(f"/u/{world.unit_code['D1']}/accounts/{new_id}/activate")
+    assert _login_error(app, "xa.moi.lap", password)[0] == 401
+    province = login("province")
+    assert "xa.moi.lap" in province.get("/u/38/accounts/awaiting").get_data(as_text=True)
+    assert province.post(f"/u/38/accounts/{new_id}/activate").status_code == 302
+    # now it logs in; from the issuer's own address, the access log flags it
+    status, _error = _login_error(app, "xa.moi.lap", password)
+    assert status == 302
+    assert "account_activated" in _audit_actions(app, new_id) and "login_flagged" in _audit_actions(app, new_id)
+    # a reset: waiting again, and its one-time password expires after 72 hours
+    reset = area.post(f"/u/{world.unit_code['D1']}/accounts/{new_id}/reset-password")
+    second = _one_time_passwords(reset)["xa.moi.lap"]
+    assert "chờ một cán bộ thứ hai" in _login_error(app, "xa.moi.lap", second, "10.1.1.1")[1]
+    province.post(f"/u/38/accounts/{new_id}/activate")
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=73), tick=True):
+        status, error = _login_error(app, "xa.moi.lap", second, "10.1.1.1")
+    assert status == 401 and "hết hạn" in error
+    status, _error = _login_error(app, "xa.moi.lap", second, "10.1.1.1")
+    assert status == 302
+    assert _audit_actions(app, new_id).count("login_flagged") == 1  # another address: not flagged
+
+
+def test_granting_a_personal_data_role_to_an_existing_account_waits_for_a_second_person(app, world, login):
+    area = login("district_1")
+    user_id = world.user_id["viewer_a"]
+    area.post(
+        f"/u/{world.unit_code['D1']}/accounts/{user_id}/roles", data={"role": "commune_officer", "unit_code": "15076"}
+    )
+    with app.app_context(), system_scope(db.session):
+        assert db.session.get(User, user_id).awaiting_activation
 
 
 def test_create_form_keeps_the_input_and_explains_each_mistake(app, world, login):
@@ -116,6 +185,7 @@ def test_reset_password_gives_a_one_time_password_and_ends_old_sessions(app, wor
     response = login("district_1").post(f"/u/389/accounts/{world.user_id['officer_a']}/reset-password")
     password = _one_time_passwords(response)["officer_a"]
     assert holder.get("/u/15085/").status_code == 302
+    assert login("province").post(f"/u/38/accounts/{world.user_id['officer_a']}/activate").status_code == 302
     fresh = app.test_client()
     assert (
         fresh.post("/login", data={"username": "officer_a", "password": password})

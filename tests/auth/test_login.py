@@ -92,11 +92,73 @@ def test_the_throttle_ends_after_the_window(app, world):
     assert _post_login(app.test_client(), "officer_a", PASSWORD).status_code == 302
 
 
-def test_one_address_trying_many_accounts_is_throttled(app, world):
-    limit = app.config["LOGIN_MAX_FAILURES_PER_IP"]
-    for n in range(limit):
-        _post_login(app.test_client(), f"guess{n}", "wrong password 1")
-    assert _post_login(app.test_client(), "officer_b", PASSWORD).status_code == 401
+def _from(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def _post_from(app, address, username, password):
+    return app.test_client().post("/login", data={"username": username, "password": password}, **_from(address))
+
+
+def _age_attempts(app, seconds: int) -> None:
+    """Every attempt so far happened `seconds` earlier (the wait is counted from the last failure)."""
+    from portal.auth.models import LoginAttempt
+
+    with app.app_context(), system_scope(db.session):
+        for attempt in db.session.scalars(select(LoginAttempt)):
+            attempt.at = attempt.at - timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def test_an_address_failing_on_many_accounts_does_not_lock_out_its_colleagues(app, world):
+    """One address is a whole district behind its NAT: 40 failures on other accounts lock nobody out."""
+    for n in range(40):
+        _post_from(app, "10.8.0.1", f"guess{n}", "wrong password 1")
+    assert _post_from(app, "10.8.0.1", "officer_b", PASSWORD).status_code == 302
+
+
+def test_the_pair_waits_longer_after_each_failure_and_a_throttled_try_does_not_extend_it(app, world):
+    for _ in range(5):
+        assert _post_from(app, "10.8.0.2", "officer_a", "wrong password 1").status_code == 401
+    refused = _post_from(app, "10.8.0.2", "officer_a", PASSWORD)
+    assert refused.status_code == 401 and "chờ 30 giây" in _error_of(refused)
+    for _ in range(10):  # an attacker hammering during the wait renews nothing
+        _post_from(app, "10.8.0.2", "officer_a", "wrong password 1")
+    assert _post_from(app, "10.8.0.3", "officer_a", PASSWORD).status_code == 302  # the officer, elsewhere
+    for _ in range(5):
+        _post_from(app, "10.8.0.2", "officer_b", "wrong password 1")
+    _age_attempts(app, 31)
+    _post_from(app, "10.8.0.2", "officer_b", "wrong password 1")  # the 6th failure: 60 s
+    _age_attempts(app, 61)
+    _post_from(app, "10.8.0.2", "officer_b", "wrong password 1")  # the 7th: 120 s
+    doubled = _post_from(app, "10.8.0.2", "officer_b", PASSWORD)
+    assert doubled.status_code == 401 and "chờ 2 phút" in _error_of(doubled)
+    _age_attempts(app, 120)
+    assert _post_from(app, "10.8.0.2", "officer_b", PASSWORD).status_code == 302
+
+
+def test_guessing_from_many_addresses_is_slowed_to_a_try_a_minute_never_locked(app, world):
+    for n in range(30):
+        _post_from(app, f"10.9.{n}.1", "officer_a", "wrong password 1")
+    refused = _post_from(app, "10.9.200.1", "officer_a", PASSWORD)
+    assert refused.status_code == 401 and "giây" in _error_of(refused)  # a minute at most, in seconds
+    _age_attempts(app, 60)
+    assert _post_from(app, "10.9.200.1", "officer_a", PASSWORD).status_code == 302
+
+
+def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(world, database_url):
+    from portal import create_app
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False, "PROXY_FIX_HOPS": 1,
+         "TRUSTED_PROXIES": "127.0.0.1"}
+    )
+    seen = []
+    app.before_request(lambda: seen.append(__import__("flask").request.remote_addr))
+    client = app.test_client()
+    client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"}, **_from("127.0.0.1"))
+    client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"}, **_from("198.51.100.7"))
+    assert seen == ["203.0.113.9", "198.51.100.7"]  # the proxy's word; a direct client's own address
 
 
 def test_login_rotates_the_session(app, world):

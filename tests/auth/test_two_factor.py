@@ -3,9 +3,11 @@ province and admin roles, available to all; codes single-use and rate-limited.""
 
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+import time_machine
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -177,16 +179,39 @@ def test_a_recovery_code_logs_in_once(app, world):
         assert _count(AuditEvent, AuditEvent.action == "recovery_code_used") == 1
 
 
-def test_the_code_page_needs_a_right_password_first_and_expires(app, world, monkeypatch):
+def test_the_code_page_needs_a_right_password_first_and_expires(app, world):
     client = app.test_client()
     assert client.get("/login/code").headers["Location"].endswith("/login")
     assert _code(client, totp_code("province")).status_code == 302
     assert client.get("/").status_code == 302  # not logged in
     _password(client, "province")
-    real = time.time
-    monkeypatch.setattr(time, "time", lambda: real() + 301)
-    late = _code(client, totp_code("province"))
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=301), tick=True):
+        late = _code(client, totp_code("province"))
     assert late.status_code == 302 and late.headers["Location"].endswith("/login")
+
+
+def test_a_cookie_signed_with_the_known_key_skips_neither_the_password_nor_the_code(app, world):
+    """Whoever knows SECRET_KEY signs any cookie: the login's state is on the server, so a cookie naming
+    an account, or a made-up challenge, opens nothing, and the secret being enrolled is not in it."""
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["login_challenge"] = "made-up-token"
+        cookie["login_pending"] = {"user_id": world.user_id["province"], "at": time.time(), "next": "/"}
+    page = _code(client, totp_code("province"))
+    assert page.status_code == 302 and page.headers["Location"].endswith("/login")
+    assert client.get("/").status_code == 302  # not logged in
+    # a real challenge's cookie holds a random token only; the enrolment's secret stays on the server
+    _password(client, "province")
+    with client.session_transaction() as cookie:
+        assert set(cookie) - {"_permanent", "lang", "_flashes"} == {"login_challenge"}
+        assert isinstance(cookie["login_challenge"], str) and len(cookie["login_challenge"]) >= 40
+    _disenrol(app, "district_1")
+    enrolling = app.test_client()
+    _password(enrolling, "district_1")
+    page = enrolling.get("/account/two-factor").get_data(as_text=True)
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+    with enrolling.session_transaction() as cookie:
+        assert secret not in str(dict(cookie))
 
 
 def test_a_commune_officer_may_turn_it_on_and_off(app, world):

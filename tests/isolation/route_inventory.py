@@ -407,7 +407,25 @@ UNIT_ROUTES = {
     "accounts.reset_two_factor": UnitRoute(
         "accounts.manage", ("province", "district"), "district_1", "D1", {"user_id": "account"}
     ),
+    "accounts.awaiting": UnitRoute("accounts.activate", ("province", "district"), "province", "P"),
+    # the control: officer_c's account, issued by the administrator, activated by the area's officer
+    "accounts.activate": UnitRoute(
+        "accounts.activate",
+        ("province", "district"),
+        "district_2",
+        "D2",
+        {"user_id": "account"},
+        prepare=lambda w: _awaiting("officer_c", issued_by="admin", world=w),
+    ),
 }
+
+
+def _awaiting(username: str, issued_by: str, world) -> None:
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    user = db.session.get(User, world.user_id[username])
+    user.awaiting_activation, user.issued_by_id, user.issued_at = True, world.user_id[issued_by], clock.utcnow()
 
 
 def publish_body(**changes) -> dict:
@@ -538,6 +556,17 @@ REACH = {
         "province": set(),
         "admin": {"P", "D1", "D2", "A", "B", "C"},
     },
+}
+
+REACH["accounts.activate"] = {
+    "officer_a": set(),
+    "viewer_a": set(),
+    "officer_b": set(),
+    "officer_c": set(),
+    "district_1": {"D1", "A", "B"},
+    "district_2": {"D2", "C"},
+    "province": {"P", "D1", "D2", "A", "B", "C"},
+    "admin": {"P", "D1", "D2", "A", "B", "C"},
 }
 
 # Accounts a manager may open, by (manager, scope unit): written out by hand.

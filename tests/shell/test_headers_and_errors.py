@@ -62,6 +62,14 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+@pytest.mark.parametrize("key", ["development-only-not-secret", "short-but-not-empty-31-bytes-xx"])
+def test_production_refuses_to_start_with_the_development_key_or_a_short_one(monkeypatch, key):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="at least 32 bytes"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def test_404_page_is_translated(app, world, login):
     response = login("officer_a").get("/u/00000/")
     assert response.status_code == 404
