@@ -208,6 +208,21 @@ def login(app):
     return _login
 
 
+def log_in_enrolling(app, username: str, password: str = PASSWORD):
+    """A client logged in through the form as a new officer would be: an account that must use two-factor
+    login and has not enrolled yet enrols an authenticator on the way (its secret read off the page)."""
+    import pyotp
+
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, f"login of {username} failed"
+    if response.headers["Location"].endswith("/account/two-factor"):
+        page = client.get("/account/two-factor").get_data(as_text=True)
+        secret = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+        assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
+    return client
+
+
 def count_statements(app, client, url) -> int:
     """The SQL statements one GET of the page sends (it must answer 200)."""
     count = 0

@@ -29,7 +29,6 @@ from portal.recognition.snapshot import freeze
 from portal.shell.text import fold
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import ARCHIVE_SUFFIX, AdminUnit, UnitLineage
-from portal.tenancy.roles import ROLES
 from portal.tenancy.sync import TENANTS_DIR
 from portal.villages.models import Household, HouseholdCommitment, Village, VillageHeadCommitment
 
@@ -326,7 +325,7 @@ def seed_world() -> World:
             )
             assignment = RoleAssignment(role=role, unit=units[unit_key])
             user.assignments.append(assignment)
-            if ROLES[role].level != "commune":  # enrolled, as these roles must be (portal.auth.two_factor)
+            if role != "commune_viewer":  # enrolled, as these roles must be (portal.auth.two_factor)
                 user.totp_secret, user.totp_enabled_at = totp_secret(username), clock.utcnow()
             db.session.add(user)
             db.session.flush()

@@ -1,9 +1,11 @@
 """Two-factor login: TOTP (RFC 6238, any authenticator app) and one-time recovery codes.
 
-Who must use it: every account holding a district, province or administrator role; commune accounts may
-turn it on, and a province can require it of all its accounts (`"two_factor_for_all": true` under
-`"security"` in `tenants/<province>/plan.json`). An account that must and has not enrolled yet can only
-reach the enrolment page (portal.__init__, as with a password that must be changed).
+Who must use it: every account that reads personal data, and every district, province or administrator
+account. A province may let its commune officers log in without it (`"two_factor_for_commune_officers":
+false` under `"security"` in `tenants/<province>/plan.json`; its settings page then warns), and may
+require it of every account, viewers included (`"two_factor_for_all": true`). Others may turn it on.
+An account that must and has not enrolled yet can only reach the enrolment page (portal.__init__, as
+with a password that must be changed).
 
 Every code is taken once: a TOTP code's time step must be later than the last one accepted, and a
 recovery code is marked used. Wrong codes count as failed logins of the account, so the login throttle
@@ -21,7 +23,7 @@ from sqlalchemy import func, select, update
 from portal import clock
 from portal.auth.models import RecoveryCode, User, UserSession
 from portal.extensions import db
-from portal.tenancy.roles import ROLES
+from portal.tenancy.roles import REGISTERS_READ_PERSONAL, ROLES
 from portal.tenancy.settings import plan_settings
 
 ISSUER = "Cổng xã không ma túy"
@@ -49,15 +51,27 @@ def grouped(secret: str) -> str:
 
 
 def required(user: User) -> bool:
-    """District, province and administrator accounts; every account where its province says so."""
+    """Accounts that read personal data, and district, province and administrator accounts; a province
+    may exempt its commune officers, or require it of every account."""
     for assignment in user.assignments:
-        if ROLES[assignment.role].level != "commune":
+        role = ROLES[assignment.role]
+        if role.level != "commune":
             return True
-    for assignment in user.assignments:
-        province = assignment.unit.path.strip("/").split("/")[0]
-        if plan_settings(province).get("security", {}).get("two_factor_for_all"):
+        security = security_settings(assignment.unit.path.strip("/").split("/")[0])
+        if security["two_factor_for_all"]:
+            return True
+        if REGISTERS_READ_PERSONAL in role.permissions and security["two_factor_for_commune_officers"]:
             return True
     return False
+
+
+def security_settings(province_code: str) -> dict:
+    """The province's security settings, with the defaults the law's bar sets."""
+    given = plan_settings(province_code).get("security", {})
+    return {
+        "two_factor_for_commune_officers": bool(given.get("two_factor_for_commune_officers", True)),
+        "two_factor_for_all": bool(given.get("two_factor_for_all", False)),
+    }
 
 
 def enabled(user: User) -> bool:

@@ -165,11 +165,11 @@ def test_login_rotates_the_session(app, world):
     client = app.test_client()
     client.post("/language", data={"lang": "vi"})
     before = client.get_cookie("portal_session").value
-    _post_login(client, "officer_a", PASSWORD)
+    _post_login(client, "viewer_a", PASSWORD)
     after = client.get_cookie("portal_session").value
     assert before != after
     second = app.test_client()
-    _post_login(second, "officer_a", PASSWORD)
+    _post_login(second, "viewer_a", PASSWORD)
     with app.app_context(), system_scope(db.session):
         tokens = db.session.scalars(select(UserSession.token_hash)).all()
     assert len(set(tokens)) == 2  # each login its own server-side session
@@ -248,10 +248,10 @@ def test_password_change_errors_are_shown_and_nothing_changes(app, world, login)
 
 def test_a_one_time_password_must_be_changed_before_anything_else(app, world, login):
     with app.app_context(), system_scope(db.session):
-        db.session.execute(update(User).where(User.username == "officer_a").values(must_change_password=True))
+        db.session.execute(update(User).where(User.username == "viewer_a").values(must_change_password=True))
         db.session.commit()
     client = app.test_client()
-    response = _post_login(client, "officer_a", PASSWORD)
+    response = _post_login(client, "viewer_a", PASSWORD)
     assert response.headers["Location"].endswith("/account/password")
     assert client.get("/u/15085/villages/").headers["Location"].endswith("/account/password")
 
@@ -259,11 +259,11 @@ def test_a_one_time_password_must_be_changed_before_anything_else(app, world, lo
 def test_login_never_redirects_to_another_site(app, world):
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"):
         response = app.test_client().post(
-            "/login", data={"username": "officer_a", "password": PASSWORD, "next": target}
+            "/login", data={"username": "viewer_a", "password": PASSWORD, "next": target}
         )
         assert response.headers["Location"] == "/", target
     ok = app.test_client().post(
-        "/login", data={"username": "officer_a", "password": PASSWORD, "next": "/u/15085/villages/"}
+        "/login", data={"username": "viewer_a", "password": PASSWORD, "next": "/u/15085/villages/"}
     )
     assert ok.headers["Location"] == "/u/15085/villages/"
 

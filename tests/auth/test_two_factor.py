@@ -214,31 +214,43 @@ def test_a_cookie_signed_with_the_known_key_skips_neither_the_password_nor_the_c
         assert secret not in str(dict(cookie))
 
 
-def test_a_commune_officer_may_turn_it_on_and_off(app, world):
+def test_a_commune_officer_must_enrol_unless_the_province_exempts_commune_officers(app, world, monkeypatch):
+    _disenrol(app, "officer_a")
+    response = _password(app.test_client(), "officer_a")
+    assert response.headers["Location"].endswith("/account/two-factor")  # reads personal data: by default
+    from portal.tenancy import settings
+
+    real = settings.plan_settings
+    exempt = {"two_factor_for_commune_officers": False}
+    monkeypatch.setattr(two_factor, "plan_settings", lambda code: {**real(code), "security": exempt})
+    assert _password(app.test_client(), "officer_a").headers["Location"].endswith("/")
+
+
+def test_a_commune_viewer_may_turn_it_on_and_off(app, world):
     client = app.test_client()
-    assert _password(client, "officer_a").headers["Location"].endswith("/")  # optional: straight in
+    assert _password(client, "viewer_a").headers["Location"].endswith("/")  # optional: straight in
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "không bắt buộc" in page
     secret, _codes = _enrol(client)
     other = app.test_client()
-    assert _password(other, "officer_a").headers["Location"].endswith("/login/code")
-    allow_code_again(app, "officer_a")
+    assert _password(other, "viewer_a").headers["Location"].endswith("/login/code")
+    allow_code_again(app, "viewer_a")
     assert _code(other, pyotp.TOTP(secret).now()).status_code == 302
     # turning it off takes a current code
     refused = other.post("/account/two-factor", data={"action": "disable", "code": "000000"})
-    assert refused.status_code == 400 and _user(app, "officer_a")["enabled"]
-    allow_code_again(app, "officer_a")
+    assert refused.status_code == 400 and _user(app, "viewer_a")["enabled"]
+    allow_code_again(app, "viewer_a")
     done = other.post("/account/two-factor", data={"action": "disable", "code": pyotp.TOTP(secret).now()})
-    assert done.status_code == 302 and not _user(app, "officer_a")["enabled"]
-    assert _password(app.test_client(), "officer_a").headers["Location"].endswith("/")
+    assert done.status_code == 302 and not _user(app, "viewer_a")["enabled"]
+    assert _password(app.test_client(), "viewer_a").headers["Location"].endswith("/")
 
 
 def test_enabling_it_ends_the_accounts_other_sessions(app, world, login):
-    elsewhere = login("officer_b")
-    here = login("officer_b")
+    elsewhere = login("viewer_a")
+    here = login("viewer_a")
     _enrol(here)
-    assert here.get(f"/u/{world.unit_code['B']}/").status_code == 200
-    assert elsewhere.get(f"/u/{world.unit_code['B']}/").status_code == 302
+    assert here.get(f"/u/{world.unit_code['A']}/").status_code == 200
+    assert elsewhere.get(f"/u/{world.unit_code['A']}/").status_code == 302
 
 
 def test_a_required_second_factor_cannot_be_turned_off(app, world, login):
@@ -273,17 +285,17 @@ def test_a_province_can_require_it_of_every_account(app, world, monkeypatch):
         two_factor, "plan_settings", lambda code: {**real(code), "security": {"two_factor_for_all": True}}
     )
     client = app.test_client()
-    response = _password(client, "officer_a")
+    response = _password(client, "viewer_a")
     assert response.headers["Location"].endswith("/account/two-factor")
     assert client.get(f"/u/{world.unit_code['A']}/").headers["Location"].endswith("/account/two-factor")
 
 
 def test_a_session_made_before_the_account_enrolled_ends_at_its_next_request(app, world, login):
-    client = login("officer_a")
+    client = login("viewer_a")
     with app.app_context(), system_scope(db.session):
         db.session.execute(
             update(User)
-            .where(User.username == "officer_a")
+            .where(User.username == "viewer_a")
             .values(totp_secret=totp_secret("officer_a"), totp_enabled_at=func.now())
         )
         db.session.commit()
@@ -302,8 +314,7 @@ def test_the_code_page_is_translated(app, world, lang):
 
 
 def test_an_account_manager_resets_a_lost_second_factor(app, world, login):
-    officer = login("officer_a")
-    _enrol(officer)
+    officer = login("officer_a")  # enrolled, as a commune officer must be
     manager = login("district_1")
     page = manager.get(f"/u/{world.unit_code['D1']}/accounts/{world.user_id['officer_a']}").get_data(as_text=True)
     assert "Đặt lại đăng nhập hai lớp" in page
@@ -311,6 +322,7 @@ def test_an_account_manager_resets_a_lost_second_factor(app, world, login):
     assert response.status_code == 302
     assert not _user(app, "officer_a")["enabled"]
     assert officer.get(f"/u/{world.unit_code['A']}/").status_code == 302  # its sessions ended
-    assert _password(app.test_client(), "officer_a").headers["Location"].endswith("/")  # no code asked
+    # no code asked: the officer enrols a new phone at once
+    assert _password(app.test_client(), "officer_a").headers["Location"].endswith("/account/two-factor")
     with app.app_context():
         assert _count(AuditEvent, AuditEvent.action == "two_factor_reset") == 1

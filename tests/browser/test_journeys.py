@@ -9,7 +9,7 @@ from tests.browser.conftest import LIVE
 from tests.conftest import allow_code_again
 from tests.world import PASSWORD, USERS, totp_code
 
-TWO_FACTOR = {name for name, (role, _unit) in USERS.items() if role not in ("commune_officer", "commune_viewer")}
+TWO_FACTOR = {name for name, (role, _unit) in USERS.items() if role != "commune_viewer"}
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def _log_in(page, checks, base_url, username):
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    if username in TWO_FACTOR:  # district, province and admin accounts: the code from the app
+    if username in TWO_FACTOR:  # every account but a viewer's: the code from the app
         expect(page.get_by_role("heading", name="Mã đăng nhập")).to_be_visible()
         checks.accessible()
         allow_code_again(LIVE["app"], username)

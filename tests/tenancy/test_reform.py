@@ -18,6 +18,7 @@ from portal.persons.models import Person
 from portal.tenancy.guard import system_scope, tenant_models
 from portal.tenancy.models import AdminUnit, UnitLineage
 from portal.villages.models import Household, Village
+from tests.conftest import log_in_enrolling
 
 PASSWORD = "Đồng lúa Thạch Lập 2025"
 PREDECESSORS = ("15085-2024", "15073-2024", "15088-2024")  # Quang Trung, Thạch Lập, Đồng Thịnh → Thạch Lập
@@ -34,9 +35,7 @@ def _unit(address: str) -> AdminUnit:
 def _officer_of(app, address: str):
     account = ["accounts", "create", f"xa.{address}", "--role", "commune_officer", "--unit", address]
     assert _run(app, *account, "--password", PASSWORD).exit_code == 0
-    client = app.test_client()
-    assert client.post("/login", data={"username": f"xa.{address}", "password": PASSWORD}).status_code == 302
-    return client
+    return log_in_enrolling(app, f"xa.{address}", PASSWORD)
 
 
 def _counts_by_commune() -> dict:
@@ -130,8 +129,7 @@ def test_the_reform_moves_every_row_renames_collisions_moves_roles_and_a_second_
     assert again.exit_code == 0 and "nothing to move" in again.output
     with app.app_context(), system_scope(db.session):
         assert _counts_by_commune() == after
-    officer = app.test_client()
-    assert officer.post("/login", data={"username": "xa.quangtrung", "password": PASSWORD}).status_code == 302
+    officer = log_in_enrolling(app, "xa.quangtrung", PASSWORD)
     listing = officer.get("/u/15085/persons/").get_data(as_text=True)
     assert 'id="filter-former"' in listing and "Xã Quang Trung" in listing and "Xã Đồng Thịnh" in listing
     with app.app_context(), system_scope(db.session):
@@ -152,8 +150,7 @@ def test_the_reform_moves_every_row_renames_collisions_moves_roles_and_a_second_
         db.session.flush()
         db.session.add(RoleAssignment(user_id=user.id, unit_id=_unit("15073-2024").id, role="commune_officer"))
         db.session.commit()
-    left = app.test_client()
-    assert left.post("/login", data={"username": "xa.conlai", "password": PASSWORD}).status_code == 302
+    left = log_in_enrolling(app, "xa.conlai", PASSWORD)
     assert left.get("/u/15073-2024/").status_code == 200 and left.get("/u/15073-2024/villages/").status_code == 200
     assert left.get("/u/15073-2024/villages/new").status_code == 404
     assert left.post("/u/15073-2024/villages/", data={"name": "Làng Mới Lập", "kind": "village"}).status_code == 404
@@ -257,8 +254,7 @@ def test_archives_and_successors_answer_every_route_as_the_reach_says(app, lived
 
     assert _run(app, "tenants", "reform", "thanh-hoa").exit_code == 0
     officer = ROLES["commune_officer"].permissions
-    moved = app.test_client()
-    assert moved.post("/login", data={"username": "xa.quangtrung", "password": PASSWORD}).status_code == 302
+    moved = log_in_enrolling(app, "xa.quangtrung", PASSWORD)
     neighbour = _officer_of(app, "15106")
     read_only = frozenset(officer & ARCHIVE_PERMISSIONS)
     nothing = frozenset()

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit, UnitLineage
+from tests.conftest import log_in_enrolling
 
 PASSWORD = "Đồng lúa Thạch Lập 2025"
 
@@ -19,9 +20,7 @@ def _officer_of(app, address: str):
     account = ["accounts", "create", f"xa.{address}", "--role", "commune_officer", "--unit", address]
     created = _run(app, *account, "--password", PASSWORD)
     assert created.exit_code == 0, created.output
-    client = app.test_client()
-    assert client.post("/login", data={"username": f"xa.{address}", "password": PASSWORD}).status_code == 302
-    return client
+    return log_in_enrolling(app, f"xa.{address}", PASSWORD)
 
 
 def test_sync_loads_both_trees_and_the_lineage_and_a_second_run_changes_nothing(app):
