@@ -34,7 +34,11 @@ from portal import clock
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SECRET = "load-bench-secret"  # noqa: S105 - the benchmark's own server on loopback
+SECRET = "load-bench-secret-for-its-own-loopback-server"  # noqa: S105 - the benchmark's own server on loopback
+TOTP_KEY = "load-bench-totp-key-for-its-own-loopback-server"  # noqa: S105
+# the same keys for every process of the run: the grant stores the reach's signing key derived from them
+os.environ.setdefault("SECRET_KEY", SECRET)
+os.environ.setdefault("TOTP_ENCRYPTION_KEY", TOTP_KEY)
 PROVINCE = "38"
 
 
@@ -58,6 +62,7 @@ def prepare(url: str, users: int, out: Path) -> None:
     app = create_app(
         {
             "SECRET_KEY": SECRET,
+            "TOTP_ENCRYPTION_KEY": TOTP_KEY,
             "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
             "DATABASE_OWNER_URI": env.get("DATABASE_OWNER_URL"),
         }
@@ -128,7 +133,7 @@ def serve(url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
     from bench.roles import grant, server_env
 
     grant(url)
-    env = {**server_env(url), "SECRET_KEY": SECRET, "PORTAL_ENV": "production"}
+    env = {**server_env(url), "SECRET_KEY": SECRET, "TOTP_ENCRYPTION_KEY": TOTP_KEY, "PORTAL_ENV": "production"}
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(  # noqa: S603
         [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],

@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PORTAL_ENV", "development")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-for-its-own-loopback-server")
+os.environ.setdefault("TOTP_ENCRYPTION_KEY", "bench-only-totp-key-for-its-own-loopback-server")
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402

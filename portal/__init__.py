@@ -107,6 +107,7 @@ def _page_blueprints() -> tuple:
     from portal.criteria.views import criteria
     from portal.home.views import root, units
     from portal.imports.views import imports
+    from portal.privacy.views import notice, settings
     from portal.recognition.views import inbox_pages, recognition
     from portal.registers.views import templates
     from portal.rollups.views import rollups
@@ -129,6 +130,8 @@ def _page_blueprints() -> tuple:
         access_log,
         reform,
         imports,
+        notice,
+        settings,
     )
 
 
@@ -139,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.demo.cli import commands as demo_cli
     from portal.imports.cli import commands as imports_cli
     from portal.imports.specs import SPECS
+    from portal.persons.cli import commands as privacy_cli
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint
     from portal.tenancy.cli import database_commands
@@ -146,7 +150,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.workspace.registers import load_registers
 
     load_registers()
-    commands = (imports_cli, backups_cli, tenants_cli, database_commands, accounts_cli, demo_cli, criteria_cli)
+    commands = (
+        imports_cli, backups_cli, tenants_cli, database_commands, accounts_cli, demo_cli, criteria_cli, privacy_cli
+    )
     for blueprint in (*_page_blueprints(), *commands):
         app.register_blueprint(blueprint)
     add_old_command_names(app, {"users": accounts_cli, "metrics": criteria_cli})

@@ -4,6 +4,7 @@ import os
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from portal.auth.at_rest import DEVELOPMENT_TOTP_KEY
 from portal.clock import DEFAULT_ZONE
 
 
@@ -41,17 +42,29 @@ def _check_secret_key(secret: str | None) -> None:
         )
 
 
+def _check_totp_key(key: str | None, secret: str) -> None:
+    """The key that seals the TOTP secrets (portal.auth.at_rest): set, long, and not SECRET_KEY."""
+    if not key or len(key.encode()) < MIN_SECRET_BYTES or key == secret:
+        raise RuntimeError(
+            f"TOTP_ENCRYPTION_KEY must be set outside development: a random value of at least {MIN_SECRET_BYTES} "
+            "bytes, different from SECRET_KEY (it encrypts the two-factor secrets at rest)"
+        )
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ.get("PORTAL_ENV", "production")
     development = env in ("development", "testing")
     secret = os.environ.get("SECRET_KEY")
     zone = _timezone(os.environ.get("PORTAL_TIMEZONE") or DEFAULT_ZONE)
     secret = (overrides or {}).get("SECRET_KEY") or secret
+    totp_key = (overrides or {}).get("TOTP_ENCRYPTION_KEY") or os.environ.get("TOTP_ENCRYPTION_KEY")
     if not development:
         _check_secret_key(secret)
+        _check_totp_key(totp_key, secret)
     config = {
         "PORTAL_ENV": env,
         "SECRET_KEY": secret or DEVELOPMENT_KEY,
+        "TOTP_ENCRYPTION_KEY": totp_key or DEVELOPMENT_TOTP_KEY,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         # PostgreSQL: the role that owns the tables, for migrations, backups and restores; the portal itself
         # connects as DATABASE_URL's role, which row-level security binds (portal.tenancy.database).
@@ -85,6 +98,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations"),
         "LANGUAGES": ("vi", "en"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own timeouts
+        # age public keys (age1…, comma-separated) that every backup is encrypted to
+        "BACKUP_RECIPIENTS": os.environ.get("BACKUP_RECIPIENTS", ""),
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
         # X-Forwarded-For is believed only from these addresses or networks (the reverse proxies)
         "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1"),

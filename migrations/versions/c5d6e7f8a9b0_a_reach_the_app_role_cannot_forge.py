@@ -108,10 +108,11 @@ def upgrade():
     # The audit trail: a row about a unit is read under that unit; a row about no unit (a login, an
     # account's own change) by whoever opens an access log that may show it. The application role adds
     # rows (signed: any transaction of the portal) and never changes them (its grants: UPDATE and DELETE
-    # revoked), so only the read and insert policies matter.
+    # revoked); the owner changes them only in signed system scope (the retention sweep's scrub).
     signed = "((SELECT public.portal_reach_signed()))"
+    system = "((SELECT public.portal_system()))"
     audit_read = f"(unit_id IS NULL OR {in_signed('portal.units', 'unit_id')})"
-    _policies("audit_event", audit_read, signed, "(false)", "(false)")
+    _policies("audit_event", audit_read, signed, system, system)
     # Role assignments: everybody's roles are read at every login; a grant, change or removal only
     # within the units where the request may manage accounts.
     _policies("role_assignment", "(true)", *([in_signed("portal.manage_units", "unit_id")] * 3))

@@ -37,7 +37,7 @@ def upgrade():
     )
     op.create_index('ix_login_challenge_user_id', 'login_challenge', ['user_id'])
     with op.batch_alter_table('user_session') as batch:
-        batch.add_column(sa.Column('enrolling_secret', sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column('enrolling_secret', sa.String(length=200), nullable=True))
     with op.batch_alter_table('user_account') as batch:
         batch.add_column(sa.Column('password_expires_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('issued_by_id', sa.Integer(), nullable=True))

@@ -37,6 +37,8 @@ ACTION_LABELS = {
     "login_failed": _l("Failed login"),
     "login_flagged": _l("First login from the address or session of whoever issued the account"),
     "account_activated": _l("Account activated (second person)"),
+    "privacy_pseudonymised": _l("Identity removed by the retention rule"),
+    "privacy_sweep_dry_run": _l("Retention sweep tried without changes"),
     "password_changed": _l("Changed own password"),
     "password_set": _l("Password set"),
     "password_reset": _l("Password reset"),

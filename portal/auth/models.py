@@ -6,6 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, DateTime, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.auth.at_rest import Encrypted
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.tenancy.models import AdminUnit
@@ -26,7 +27,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Two-factor login (portal.auth.two_factor): the TOTP secret once enrolled, and the last time step
     # accepted, so that no code is taken twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(Encrypted())  # sealed at rest (portal.auth.at_rest)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # A one-time password (a new account's, or a reset's) stops working after this moment.
@@ -88,7 +89,7 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The TOTP secret being enrolled in this session, until a code proves the app holds it.
-    enrolling_secret: Mapped[str | None] = mapped_column(String(64))
+    enrolling_secret: Mapped[str | None] = mapped_column(Encrypted())
 
     user: Mapped[User] = relationship()
 

@@ -1,7 +1,8 @@
 """Backups: the database and the dossier scans in one archive, with a manifest that lets a restore
 prove it brought back exactly what was saved.
 
-The archive (`.tar.gz`, written with mode 0600: it holds every register of the province) contains
+The archive (`.tar.gz`, written with mode 0600: it holds every register of the province, and sealed to
+the recipients' public keys, `.tar.gz.age`, see portal.backups.sealing) contains
 `manifest.json` (when, the schema revision, the engine, each member's sha256, and each table's row
 count and checksum), the database (SQLite's online backup API, which copies a consistent snapshot
 while the portal runs; or `pg_dump --format=custom`), and `attachments/`. A restore checks every
@@ -24,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 
 from portal import clock
+from portal.backups import sealing
 from portal.extensions import db
 from portal.files import make_private, private_dir
 from portal.tenancy.database import grant_app_role, owner_engine, owner_url
@@ -68,11 +70,14 @@ def fingerprint(connection) -> dict[str, dict]:
 # Backup -----------------------------------------------------------------------------------------------
 
 
-def make_backup(output: Path, attachments_dir: Path) -> tuple[Path, dict]:
-    """Write the archive; (its path, its manifest). `output` is a directory or a file name."""
+def make_backup(output: Path, attachments_dir: Path, recipients: list | None = None) -> tuple[Path, dict]:
+    """Write the archive, sealed to the recipients' public keys when there are any (the plain archive
+    then exists only in a private temporary folder); (its path, its manifest). `output` is a directory
+    or a file name."""
     url = owner_url()  # on PostgreSQL the owner: row-level security would hide rows from the portal's role
     stamp = clock.utcnow().strftime("%Y%m%d-%H%M%S")
-    path = output / f"portal-backup-{stamp}.tar.gz" if output.is_dir() else output
+    name = f"portal-backup-{stamp}.tar.gz" + (sealing.SEALED_SUFFIX if recipients else "")
+    path = output / name if output.is_dir() else output
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         if url.get_backend_name() == "sqlite":
@@ -106,7 +111,8 @@ def make_backup(output: Path, attachments_dir: Path) -> tuple[Path, dict]:
             "attachments": {f"{ATTACHMENTS}/{p.name}": _sha256(p) for p in files},
             "tables": tables,
         }
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        plain = work / "backup.tar.gz" if recipients else path
+        descriptor = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             data = json.dumps(manifest, indent=2, sort_keys=True).encode()
             info = tarfile.TarInfo(MANIFEST)
@@ -115,6 +121,8 @@ def make_backup(output: Path, attachments_dir: Path) -> tuple[Path, dict]:
             archive.add(dump, arcname=member)
             for file in files:
                 archive.add(file, arcname=f"{ATTACHMENTS}/{file.name}")
+        if recipients:
+            sealing.seal(plain, path, recipients)
     return path, manifest
 
 
@@ -145,10 +153,18 @@ def read_manifest(archive_path: Path) -> dict:
             raise BackupError("not a portal backup: no readable manifest") from exc
 
 
-def restore_backup(archive_path: Path, attachments_dir: Path, *, replace: bool) -> Restored:
+def restore_backup(archive_path: Path, attachments_dir: Path, *, replace: bool, identities=None) -> Restored:
     url = owner_url()
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
+        if sealing.is_sealed(archive_path):
+            if not identities:
+                raise BackupError("this backup is encrypted: give the identity file (--identity)")
+            try:
+                sealing.unseal(archive_path, work / "backup.tar.gz", identities)
+            except sealing.SealError as exc:
+                raise BackupError(str(exc)) from exc
+            archive_path = work / "backup.tar.gz"
         manifest = _unpack_checked(archive_path, work)
         if manifest["engine"] != url.get_backend_name():
             raise BackupError(f"this backup is of {manifest['engine']}; the portal runs on {url.get_backend_name()}")

@@ -19,6 +19,7 @@ from portal.persons.legal_terms import (
     legal_end,
 )
 from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
+from portal.persons.retention import cccd_hash
 from portal.registers.access import live_rows
 from portal.registers.actions import copy_form_fields
 from portal.registers.display import initials, link
@@ -57,6 +58,15 @@ def _validate_person(commune, data, row):
             )
             if other is not None:
                 errors["cccd"] = _l("This CCCD number is already registered for %(name)s.", name=other.full_name)
+            elif row is None and (earlier := _pseudonymised_match(commune, number)) is not None:
+                errors["cccd"] = _l(
+                    "This CCCD number matches an earlier record whose identity the retention rule removed on %(day)s "
+                    "(%(name)s, record %(id)s): open that record and enter the person's details again there, so that "
+                    "their history stays one.",
+                    day=format_day(earlier.pseudonymised_on),
+                    name=earlier.full_name,
+                    id=earlier.id,
+                )
     code = (data.get("household_code") or "").strip()
     data["household_id"] = None
     if code:
@@ -68,8 +78,15 @@ def _validate_person(commune, data, row):
     return errors
 
 
+def _pseudonymised_match(commune, number: str) -> Person | None:
+    """A person of the commune whose identity the retention sweep removed, with this CCCD (by its hash)."""
+    return db.session.scalar(live_rows(Person, commune).where(Person.cccd_hash == cccd_hash(number)).limit(1))
+
+
 def _apply_person(commune, row, data):
     copy_form_fields(commune, row, {k: v for k, v in data.items() if k != "household_code"})
+    if row.pseudonymised_on is not None and row.cccd:  # the person came back, and was identified again
+        row.pseudonymised_on, row.cccd_hash = None, None
 
 
 def _open_kind(stmt, value, commune, today):

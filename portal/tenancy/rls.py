@@ -111,6 +111,16 @@ def apply_reach(conn, cursor, statement, parameters, context, executemany) -> No
         conn.info[APPLIED_KEY] = wanted
 
 
+def sign_system_scope(connection) -> None:
+    """A Core connection of the portal's own (the owner's, for the retention sweep's scrub of the audit
+    trail) enters system scope for its transaction, signed like the ORM session's."""
+    if connection.dialect.name != "postgresql":
+        return
+    wanted = settings_of({SYSTEM: True})
+    dbapi = connection.connection.dbapi_connection
+    connection.exec_driver_sql(SET_REACH, (*wanted, signature(_key(), wanted, dbapi.info.backend_pid)))
+
+
 def _key() -> bytes:
     app = current_app._get_current_object()
     key = app.extensions.get("portal.reach_key")

@@ -326,3 +326,27 @@ def test_an_account_manager_resets_a_lost_second_factor(app, world, login):
     assert _password(app.test_client(), "officer_a").headers["Location"].endswith("/account/two-factor")
     with app.app_context():
         assert _count(AuditEvent, AuditEvent.action == "two_factor_reset") == 1
+
+
+def test_totp_secrets_are_encrypted_at_rest_under_a_key_of_their_own(app, world, login):
+    """A copy of the database gives no one an officer's codes: the column holds AES-GCM under
+    TOTP_ENCRYPTION_KEY (not SECRET_KEY); the portal reads the secret back only with that key."""
+    from sqlalchemy import text
+
+    from portal.auth.at_rest import SecretUnreadable
+
+    with app.app_context(), system_scope(db.session):
+        raw = db.session.execute(text("SELECT totp_secret FROM user_account WHERE username = 'district_1'")).scalar()
+        assert raw.startswith("v1:") and totp_secret("district_1") not in raw
+        assert db.session.scalar(select(User).where(User.username == "district_1")).totp_secret == totp_secret(
+            "district_1"
+        )
+        db.session.rollback()
+    assert login("district_1").get(f"/u/{world.unit_code['D1']}/").status_code == 200  # codes still work
+    real = app.config["TOTP_ENCRYPTION_KEY"]
+    app.config["TOTP_ENCRYPTION_KEY"] = "another-key-entirely-another-key-entirely"
+    try:
+        with app.app_context(), system_scope(db.session), pytest.raises(SecretUnreadable):
+            db.session.scalar(select(User).where(User.username == "district_1")).totp_secret  # noqa: B018
+    finally:
+        app.config["TOTP_ENCRYPTION_KEY"] = real

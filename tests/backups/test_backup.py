@@ -54,7 +54,7 @@ def _fingerprint(app) -> dict:
 
 
 def test_backup_then_restore_into_a_fresh_database_gives_back_every_row_and_scan(app, world, target, tmp_path):
-    made = _run(app, "backup", "--output", str(tmp_path))
+    made = _run(app, "backup", "--output", str(tmp_path), "--unencrypted")
     assert made.exit_code == 0, made.output
     archive = next(tmp_path.glob("portal-backup-*.tar.gz"))
     assert stat.S_IMODE(os.stat(archive).st_mode) == 0o600  # every register of the province is in it
@@ -77,14 +77,14 @@ def test_backup_then_restore_into_a_fresh_database_gives_back_every_row_and_scan
     for name in os.listdir(target.config["ATTACHMENTS_DIR"]):
         assert (Path(target.config["ATTACHMENTS_DIR"]) / name).read_bytes() == (scans / name).read_bytes()
     assert len(os.listdir(target.config["ATTACHMENTS_DIR"])) == len([p for p in scans.iterdir() if p.is_file()])
-    # the restored portal answers: an officer of the world logs in and sees its commune
+    # the restored portal answers: a member of the world's commune logs in and sees its commune
     client = target.test_client()
-    assert client.post("/login", data={"username": "officer_a", "password": PASSWORD}).status_code == 302
+    assert client.post("/login", data={"username": "viewer_a", "password": PASSWORD}).status_code == 302
     assert "Xã Quang Trung" in client.get("/u/15085/").get_data(as_text=True)
 
 
 def test_a_damaged_archive_is_refused_before_anything_changes(app, world, target, tmp_path):
-    assert _run(app, "backup", "--output", str(tmp_path / "b.tar.gz")).exit_code == 0
+    assert _run(app, "backup", "--output", str(tmp_path / "b.tar.gz"), "--unencrypted").exit_code == 0
     damaged = tmp_path / "damaged.tar.gz"
     with tarfile.open(tmp_path / "b.tar.gz") as source, tarfile.open(damaged, "w:gz") as out:
         for member in source.getmembers():
@@ -102,7 +102,7 @@ def test_a_damaged_archive_is_refused_before_anything_changes(app, world, target
 
 
 def test_a_database_that_is_not_empty_is_not_overwritten_without_replace(app, world, target, tmp_path):
-    assert _run(app, "backup", "--output", str(tmp_path / "b.tar.gz")).exit_code == 0
+    assert _run(app, "backup", "--output", str(tmp_path / "b.tar.gz"), "--unencrypted").exit_code == 0
     with target.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         dispose_engines()
@@ -114,3 +114,30 @@ def test_a_database_that_is_not_empty_is_not_overwritten_without_replace(app, wo
     assert replaced.exit_code == 0, replaced.output
     with target.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM admin_unit")).scalar() == len(UNITS)
+
+
+def test_a_backup_is_encrypted_to_a_public_key_and_only_its_identity_restores_it(app, world, target, tmp_path):
+    """A stolen backup file reveals nothing: it is age-encrypted to the recipient's public key; restore
+    takes the identity file; a plain archive needs its own flag and says so."""
+    from pyrage import x25519
+
+    identity, stranger = x25519.Identity.generate(), x25519.Identity.generate()
+    (tmp_path / "key.txt").write_text(f"# kept off the server\n{identity}\n")
+    (tmp_path / "stranger.txt").write_text(f"{stranger}\n")
+    refused = _run(app, "backup", "--output", str(tmp_path / "plain.tar.gz"))
+    assert refused.exit_code != 0 and "--recipient" in refused.output and not (tmp_path / "plain.tar.gz").exists()
+    made = _run(app, "backup", "--output", str(tmp_path), "--recipient", str(identity.to_public()))
+    assert made.exit_code == 0, made.output
+    sealed = next(tmp_path.glob("portal-backup-*.tar.gz.age"))
+    data = sealed.read_bytes()
+    assert data.startswith(b"age-encryption.org/v1") and stat.S_IMODE(os.stat(sealed).st_mode) == 0o600
+    assert b"manifest.json" not in data and b"Quang Trung" not in data
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tar.gz")] == []  # no plain copy left
+    without = _run(target, "restore", str(sealed))
+    assert without.exit_code != 0 and "--identity" in without.output
+    wrong = _run(target, "restore", str(sealed), "--identity", str(tmp_path / "stranger.txt"))
+    assert wrong.exit_code != 0 and "does not open" in wrong.output
+    restored = _run(target, "restore", str(sealed), "--identity", str(tmp_path / "key.txt"))
+    assert restored.exit_code == 0 and "verified" in restored.output, restored.output
+    plain = _run(app, "backup", "--output", str(tmp_path / "plain.tar.gz"), "--unencrypted")
+    assert plain.exit_code == 0 and "WARNING" in plain.output

@@ -18,7 +18,9 @@ PUBLIC = "public"  # anyone, logged in or not
 ANY_USER = "any user"  # any logged-in user; touches only their own account
 
 PUBLIC_ROUTES = {"static", "healthz", "auth.login", "auth.login_code", "auth.language"}
-ANY_USER_ROUTES = {"root.index", "auth.logout", "auth.password", "auth.two_factor_setup", "inbox.inbox"}
+ANY_USER_ROUTES = {
+    "root.index", "auth.logout", "auth.password", "auth.two_factor_setup", "inbox.inbox", "privacy.privacy_notice"
+}
 
 ALL_LEVELS = ("province", "district", "commune")
 
@@ -407,6 +409,7 @@ UNIT_ROUTES = {
     "accounts.reset_two_factor": UnitRoute(
         "accounts.manage", ("province", "district"), "district_1", "D1", {"user_id": "account"}
     ),
+    "province_settings.province_settings": UnitRoute("unit.view", ("province",), "province", "P"),
     "accounts.awaiting": UnitRoute("accounts.activate", ("province", "district"), "province", "P"),
     # the control: officer_c's account, issued by the administrator, activated by the area's officer
     "accounts.activate": UnitRoute(

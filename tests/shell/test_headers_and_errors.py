@@ -51,6 +51,7 @@ def test_session_cookie_is_httponly_and_samesite(app, world):
 def test_cookies_are_secure_outside_development(monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", "y" * 40)
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
@@ -67,6 +68,18 @@ def test_production_refuses_to_start_with_the_development_key_or_a_short_one(mon
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", key)
     with pytest.raises(RuntimeError, match="at least 32 bytes"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+@pytest.mark.parametrize("key", [None, "short-totp-key", "x" * 40])
+def test_production_refuses_to_start_without_its_own_totp_encryption_key(monkeypatch, key):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)  # the last case: the same as SECRET_KEY
+    if key is None:
+        monkeypatch.delenv("TOTP_ENCRYPTION_KEY", raising=False)
+    else:
+        monkeypatch.setenv("TOTP_ENCRYPTION_KEY", key)
+    with pytest.raises(RuntimeError, match="TOTP_ENCRYPTION_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
