@@ -10,6 +10,7 @@ from flask_login import current_user
 from htmx_flask import Htmx
 from sqlalchemy import text
 
+from portal.audit import reads
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
 from portal.files import private_dir
@@ -25,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_shell(app)
     configure_request_scope(app)
     register_blueprints(app)
+    reads.install(app)  # every loaded row that names a person is recorded as read
     check_app_role(app)
     return app
 

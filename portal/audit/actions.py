@@ -4,6 +4,7 @@ from flask import has_request_context, request
 
 from portal import clock
 from portal.audit.models import AuditEvent
+from portal.audit.reads import mark_recorded
 from portal.audit.rows import audit_row
 from portal.extensions import db
 
@@ -33,17 +34,19 @@ EXPORT = "export"
 def record_read(user, unit, object_type: str, object_id) -> None:
     """Who opened which personal record, committed on its own: a read changes nothing else."""
     record(READ, actor_id=user.id, unit_id=unit.id, object_type=object_type, object_id=object_id)
-    _commit_keeping_what_was_read()
+    mark_recorded(object_type, [object_id])
+    commit_keeping_what_was_read()
 
 
 def record_list_read(user, unit, object_type: str, ids: list[int], **context) -> None:
     """A list or drill-down that showed personal data: which rows, committed before the page is sent
     (if the row cannot be written, the page fails and shows nothing)."""
     record(READ, actor_id=user.id, unit_id=unit.id, object_type=object_type, after={"ids": ids, **context})
-    _commit_keeping_what_was_read()
+    mark_recorded(object_type, ids)
+    commit_keeping_what_was_read()
 
 
-def _commit_keeping_what_was_read() -> None:
+def commit_keeping_what_was_read() -> None:
     """Commit the audit row without expiring the rows the page is about to show: a plain commit would
     make the template load every one of them again, one query per row and per relation."""
     session = db.session()
