@@ -10,11 +10,11 @@ from flask_login import current_user
 from htmx_flask import Htmx
 from sqlalchemy import text
 
-from portal.audit import reads
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
 from portal.files import private_dir
 from portal.shell.proxies import TrustedProxies
+from portal.tenancy import reads
 from portal.tenancy.database import check_app_role
 
 
@@ -26,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_shell(app)
     configure_request_scope(app)
     register_blueprints(app)
-    reads.install(app)  # every loaded row that names a person is recorded as read
+    reads.install(app)  # every loaded row that names a person is recorded as read (portal/tenancy/reads.py)
     check_app_role(app)
     return app
 
@@ -144,7 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.demo.cli import commands as demo_cli
     from portal.imports.cli import commands as imports_cli
     from portal.imports.specs import SPECS
-    from portal.persons.cli import commands as privacy_cli
+    from portal.privacy.cli import commands as privacy_cli
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint
     from portal.tenancy.cli import database_commands

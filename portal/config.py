@@ -4,7 +4,6 @@ import os
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from portal.auth.at_rest import DEVELOPMENT_TOTP_KEY
 from portal.clock import DEFAULT_ZONE
 
 
@@ -28,6 +27,7 @@ def _timezone(name: str) -> str:
 
 
 DEVELOPMENT_KEY = "development-only-not-secret"
+DEVELOPMENT_TOTP_KEY = "development-only-totp-key-not-secret"
 MIN_SECRET_BYTES = 32
 
 
@@ -98,6 +98,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations"),
         "LANGUAGES": ("vi", "en"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own timeouts
+        # the key of the CCCD hashes the retention sweep keeps (default: derived from SECRET_KEY)
+        "CCCD_HASH_KEY": os.environ.get("CCCD_HASH_KEY", ""),
         # age public keys (age1…, comma-separated) that every backup is encrypted to
         "BACKUP_RECIPIENTS": os.environ.get("BACKUP_RECIPIENTS", ""),
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),

@@ -16,7 +16,8 @@ def hooks() -> list[tuple[type, str, object]]:
     from portal.audit import models as audit
     from portal.criteria import results
     from portal.recognition import workflow
-    from portal.tenancy import guard, rls
+    from portal.registers.rows import RegisterRow
+    from portal.tenancy import guard, reads, rls
 
     return [
         # Each new connection: SQLite keeps foreign keys, reads beside a writer (WAL), waits its turn.
@@ -27,6 +28,9 @@ def hooks() -> list[tuple[type, str, object]]:
         (Session, "before_flush", guard.check_write_reach),
         (Session, "before_flush", audit.refuse_audit_changes),
         (Session, "after_flush", guard.audit_tenant_writes),
+        # Every row that names a person, loaded for a signed-in user, is recorded as read (tenancy/reads.py).
+        (RegisterRow, "load", reads.note_loaded),
+        (RegisterRow, "refresh", reads.note_refreshed),
         # Kept results: the communes a transaction wrote are recomputed before it commits.
         (Session, "after_flush", results.remember_written_communes),
         (Session, "before_commit", results.keep_results_current),
@@ -43,11 +47,15 @@ def hooks() -> list[tuple[type, str, object]]:
     ]
 
 
+# Instance events on a mixin reach the mapped classes that inherit it only when propagated.
+PROPAGATED = frozenset({"load", "refresh"})
+
+
 def install() -> None:
     """Install every hook once (the app factory may run many times in one process: tests do)."""
     for target, name, function in hooks():
         if not event.contains(target, name, function):
-            event.listen(target, name, function)
+            event.listen(target, name, function, **({"propagate": True} if name in PROPAGATED else {}))
 
 
 @contextmanager

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.accounts import activation
 from portal.accounts.access import grantable_roles
 from portal.audit import actions as audit
-from portal.auth import two_factor
+from portal.auth import activation, two_factor
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password, one_time_password
 from portal.auth.sessions import revoke_all_sessions

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from portal.accounts import actions, activation
+from portal.accounts import actions
 from portal.accounts.access import (
     find_managed_user,
     get_managed_assignment,
@@ -16,6 +16,7 @@ from portal.accounts.access import (
 )
 from portal.accounts.forms import AccountForm, GrantForm, ImportForm
 from portal.accounts.sheet import SheetError, read_accounts, template_workbook
+from portal.auth import activation
 from portal.extensions import db
 from portal.shell.args import page_number
 from portal.tenancy.roles import ACCOUNTS_ACTIVATE, ACCOUNTS_MANAGE, ROLES

@@ -1,10 +1,9 @@
 """Recording events that are not row changes of a register (logins, account changes, exports)."""
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 
 from portal import clock
 from portal.audit.models import AuditEvent
-from portal.audit.reads import mark_recorded
 from portal.audit.rows import audit_row
 from portal.extensions import db
 
@@ -29,6 +28,13 @@ def record(action: str, *, actor_id=None, unit_id=None, object_type="", object_i
 
 READ = "read"
 EXPORT = "export"
+RECORDED = "portal_rows_recorded"  # g: {(table, id)} a page recorded itself (portal.tenancy.reads adds the rest)
+
+
+def mark_recorded(object_type: str, ids) -> None:
+    """Rows a page recorded itself, with its own context: not recorded twice."""
+    if has_request_context():
+        g.setdefault(RECORDED, set()).update((object_type, i) for i in ids)
 
 
 def record_read(user, unit, object_type: str, object_id) -> None:

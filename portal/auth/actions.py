@@ -7,9 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.accounts import activation
 from portal.audit import actions as audit
-from portal.auth import two_factor
+from portal.auth import activation, two_factor
 from portal.auth.models import LoginAttempt, User
 from portal.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.auth.sessions import aware, revoke_all_sessions

@@ -16,7 +16,6 @@ from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
 
 PREFIX = "v1:"
-DEVELOPMENT_TOTP_KEY = "development-only-totp-key-not-secret"
 
 
 class SecretUnreadable(RuntimeError):

@@ -32,7 +32,7 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # A one-time password (a new account's, or a reset's) stops working after this moment.
     password_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Maker-checker (portal.accounts.activation): an account that reads personal data, created or reset by
+    # Maker-checker (portal.auth.activation): an account that reads personal data, created or reset by
     # one manager, logs in only once a second person has activated it.
     awaiting_activation: Mapped[bool] = mapped_column(default=False, server_default=false())
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -4,8 +4,11 @@ Digits 1-3: the province where the *birth* was registered (never compare with th
 digit 4: century and sex (1900s: 0 male, 1 female; 2000s: 2 male, 3 female; 2100s: 4/5);
 digits 5-6: the last two digits of the birth year; digits 7-12: random."""
 
+import hashlib
+import hmac
 from datetime import date
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 # Birth-registration province codes of QĐ 124/2004 (the 63 provinces before the 2025 merger).
@@ -68,3 +71,17 @@ def cccd_problems(number: str, born: date | None, sex: str | None) -> list:
 def sample_cccd(born: date, sex: str, province: str, serial: int) -> str:
     """A well-formed number, for demo data."""
     return f"{province}{century_digit(born, sex)}{born.year % 100:02d}{serial % 1_000_000:06d}"
+
+
+def cccd_key() -> bytes:
+    """The key of the CCCD hashes the retention sweep keeps (portal.privacy.retention): CCCD_HASH_KEY, or
+    one derived from SECRET_KEY (set CCCD_HASH_KEY to rotate SECRET_KEY without losing the matches)."""
+    explicit = current_app.config.get("CCCD_HASH_KEY")
+    if explicit:
+        return explicit.encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"portal.cccd-hash", hashlib.sha256).digest()
+
+
+def cccd_hash(cccd: str) -> str:
+    """A keyed hash of the number: matches a returning person, reveals nothing without the key."""
+    return hmac.new(cccd_key(), cccd.strip().encode(), hashlib.sha256).hexdigest()

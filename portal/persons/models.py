@@ -40,7 +40,7 @@ class Person(RegisterRow, db.Model):
     household_id: Mapped[int | None] = mapped_column()
     address: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = text_column(2000, default="")
-    # The retention sweep (portal.persons.retention): a keyed hash of the CCCD it removed, and its day.
+    # The retention sweep (portal.privacy.retention): a keyed hash of the CCCD it removed, and its day.
     cccd_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     pseudonymised_on: Mapped[date | None] = mapped_column(Date)
 

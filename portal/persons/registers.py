@@ -8,7 +8,7 @@ from sqlalchemy import exists
 
 from portal import clock
 from portal.extensions import db
-from portal.persons.cccd import cccd_problems, normalise
+from portal.persons.cccd import cccd_hash, cccd_problems, normalise
 from portal.persons.due import ending_horizon, person_due
 from portal.persons.forms import SUPPORT_KINDS, PersonForm, ReintegrationSupportForm, StatusEpisodeForm
 from portal.persons.legal_terms import (
@@ -19,7 +19,6 @@ from portal.persons.legal_terms import (
     legal_end,
 )
 from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
-from portal.persons.retention import cccd_hash
 from portal.registers.access import live_rows
 from portal.registers.actions import copy_form_fields
 from portal.registers.display import initials, link

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from portal.auth.two_factor import security_settings
-from portal.persons.retention import retention_months
+from portal.privacy.retention import retention_months
 from portal.registers.registry import REGISTERS
 from portal.tenancy.periods import province_code_of
 from portal.tenancy.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE, ROLES, UNIT_VIEW

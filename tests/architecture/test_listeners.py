@@ -33,6 +33,12 @@ def _installed(target, name) -> list:
     """The functions listening to this event of this class, in the order they run."""
     if name == "connect":  # an Engine's connection events are its pool's
         target = Pool
+    if not hasattr(target, "dispatch"):  # an instance event of a mixin: as a class that inherits it has it
+        from sqlalchemy.orm.instrumentation import manager_of_class
+
+        from portal.persons.models import Person
+
+        return list(getattr(manager_of_class(Person).dispatch, name))
     return list(getattr(target.dispatch, name)._clslevel[target])
 
 

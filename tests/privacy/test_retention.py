@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.drug_tests.models import DrugTest
 from portal.extensions import db
+from portal.persons.cccd import cccd_hash
 from portal.persons.models import Person, StatusEpisode
-from portal.persons.retention import cccd_hash
 from portal.tenancy.guard import set_reach, system_scope
 from portal.villages.models import Village
 

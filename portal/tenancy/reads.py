@@ -8,39 +8,32 @@ itself (`record_read`, `record_list_read`, with their context). A page that load
 cannot record it is not sent. A redirect, or an error page, shows no row and records nothing.
 
 This does not depend on anyone declaring a column personal: a new page that lists people records its
-reads because it loads them (tests/isolation/test_read_audit.py renders every route to prove it)."""
+reads because it loads them (tests/isolation/test_read_audit.py renders every route to prove it). The
+hooks are installed with the others (portal/listeners.py)."""
 
 from flask import abort, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event
 
+from portal.audit.actions import READ, RECORDED, commit_keeping_what_was_read, record
 from portal.extensions import db
 from portal.tenancy.guard import SYSTEM
 
 LOADED = "portal_rows_loaded"  # g: {(table, id)} loaded for the user in this request
-RECORDED = "portal_rows_recorded"  # g: {(table, id)} the page recorded itself
-
-
-def named_models() -> list[type]:
-    from portal.tenancy.guard import tenant_models
-
-    return [m for m in tenant_models if getattr(m, "names_a_person", False)]
 
 
 def install(app) -> None:
-    for model in named_models():
-        if not event.contains(model, "load", _loaded):
-            event.listen(model, "load", _loaded)
-            event.listen(model, "refresh", _refreshed)
     app.after_request(record_rows_read)
 
 
-def _loaded(target, context) -> None:
-    _note(target, context.session)
+def note_loaded(target, context) -> None:
+    """Mapper "load" (every mapped class: portal/listeners.py): a row that names a person, noted."""
+    if getattr(target, "names_a_person", False):
+        _note(target, context.session)
 
 
-def _refreshed(target, context, attrs) -> None:
-    _note(target, context.session)
+def note_refreshed(target, context, attrs) -> None:
+    if getattr(target, "names_a_person", False):
+        _note(target, context.session)
 
 
 def _note(target, session) -> None:
@@ -49,18 +42,10 @@ def _note(target, session) -> None:
     g.setdefault(LOADED, set()).add((target.__tablename__, target.id))
 
 
-def mark_recorded(object_type: str, ids) -> None:
-    """Rows a page recorded itself, with its own context: not recorded twice."""
-    if has_request_context():
-        g.setdefault(RECORDED, set()).update((object_type, i) for i in ids)
-
-
 def record_rows_read(response):
     loaded = g.pop(LOADED, set()) - g.pop(RECORDED, set())
-    if not loaded or response.status_code >= 300 and response.status_code < 400 or response.status_code >= 500:
+    if not loaded or 300 <= response.status_code < 400 or response.status_code >= 500:
         return response
-    from portal.audit.actions import READ, commit_keeping_what_was_read, record
-
     unit = (request.view_args or {}).get("unit")
     by_table: dict[str, list[int]] = {}
     for table, row_id in loaded:

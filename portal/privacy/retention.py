@@ -9,21 +9,18 @@ each ended) and nothing about them has happened since: their last day is the lat
 ends, tests, supports, suspicion listings, missed cases, and the day the person's row was made or
 deleted. Past the period, the nightly `privacy sweep` pseudonymises them:
 - the name becomes initials (Nguyễn Văn An: N.V.A.);
-- the CCCD is removed and kept only as a keyed hash (HMAC-SHA256 under the reach's key family, see
-  `cccd_key`), so that a person who returns is matched to their history;
+- the CCCD is removed and kept only as a keyed hash (HMAC-SHA256, `portal.persons.cccd.cccd_hash`), so
+  that a person who returns is matched to their history;
 - free text is removed: address, notes of the person and of their episodes, tests, supports, leads
   and missed cases, and the signer of their decisions; and the same fields in the audit trail's
   before/after of those rows;
 - counts and history stay: every row, date, kind, result and decision number.
 """
 
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import func, select, text
 
 from portal import clock
@@ -31,6 +28,7 @@ from portal.audit import actions as audit
 from portal.audit.rows import ENCODER
 from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
+from portal.persons.cccd import cccd_hash
 from portal.persons.legal_terms import add_months
 from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
 from portal.registers.display import initials
@@ -52,18 +50,6 @@ IDENTITY = ("full_name", "cccd", "address", "notes", "search_key")
 def retention_months(province_code: str) -> int | None:
     months = plan_settings(province_code).get("privacy", {}).get("identity_retention_months")
     return int(months) if months else None
-
-
-def cccd_key() -> bytes:
-    """The key of the CCCD hashes: CCCD_HASH_KEY, or one derived from SECRET_KEY (never the key itself)."""
-    explicit = current_app.config.get("CCCD_HASH_KEY")
-    if explicit:
-        return explicit.encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"portal.cccd-hash", hashlib.sha256).digest()
-
-
-def cccd_hash(cccd: str) -> str:
-    return hmac.new(cccd_key(), cccd.strip().encode(), hashlib.sha256).hexdigest()
 
 
 def _last_days():

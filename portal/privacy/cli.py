@@ -1,4 +1,4 @@
-"""`flask --app wsgi privacy sweep [--dry-run]`: the retention of identity (portal.persons.retention).
+"""`flask --app wsgi privacy sweep [--dry-run]`: the retention of identity (portal.privacy.retention).
 
 Run it nightly beside `criteria refresh` (the README has the cron line). `--dry-run` lists who would be
 pseudonymised and changes nothing; a real run records one audit row per person."""
@@ -9,7 +9,7 @@ from flask import Blueprint
 from portal import clock
 from portal.audit import actions as audit
 from portal.extensions import db
-from portal.persons.retention import run_sweep
+from portal.privacy.retention import run_sweep
 from portal.shell.i18n import format_day
 from portal.tenancy.guard import system_scope
 
