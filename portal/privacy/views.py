@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from portal.auth.two_factor import security_settings
 from portal.privacy.retention import retention_months
 from portal.registers.registry import REGISTERS
+from portal.registers.spec import declared_fields
 from portal.tenancy.periods import province_code_of
 from portal.tenancy.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL, REGISTERS_WRITE, ROLES, UNIT_VIEW
 from portal.tenancy.routing import requires, unit_blueprint
@@ -21,8 +22,10 @@ def personal_data() -> list[tuple[str, list[str]]]:
     """(register, its personal fields' labels) for every register that holds any."""
     held = []
     for register in REGISTERS.values():
-        labels = {c.key: str(c.label) for c in register.columns}
-        fields = [labels.get(key) or str(register.field_labels.get(key, key)) for key in register.personal_fields]
+        declared = declared_fields(register.form)
+        labels = {key: d.label for key, d in declared.items() if d.label is not None}
+        labels |= {c.key: c.label for c in register.columns} | register.field_labels
+        fields = [str(labels.get(key) or labels.get(f"{key}_id") or key) for key in register.personal_fields]
         if fields:
             held.append((str(register.title), fields))
     return held
