@@ -10,7 +10,8 @@ setting without a valid signature counts as no reach at all: no rows, no writes.
 The settings (portal.tenancy.rls sends them):
 - `portal.reach`, `portal.write_reach`: the communes whose registers the request reads, writes;
 - `portal.units`: every unit under the URL's unit (dossiers, results, snapshots, the audit trail);
-- `portal.manage_units`: the units where the request may grant roles (role assignments);
+- `portal.manage_units`: the units where the request may grant roles (role assignments, accounts);
+- `portal.actor`: the account acting (its own account and sessions);
 - `portal.system`: `on` for code serving no user (CLI commands, rebuilds, jobs).
 
 Revision ID: c5d6e7f8a9b0
@@ -33,7 +34,9 @@ REGISTER_TABLES = (
 # Keyed by a unit, read by whoever views that unit; written as the pages decide (recognition, rebuilds).
 UNIT_TABLES = ("dossier", "commune_result", "monthly_snapshot")
 DOSSIER_CHILDREN = ("dossier_attachment", "dossier_event", "dossier_submission")
-SETTINGS = ("portal.reach", "portal.write_reach", "portal.units", "portal.manage_units", "portal.system")
+SETTINGS = (
+    "portal.reach", "portal.write_reach", "portal.units", "portal.manage_units", "portal.actor", "portal.system"
+)
 
 FUNCTIONS = f"""
 CREATE SCHEMA IF NOT EXISTS portal_secret;
@@ -60,6 +63,13 @@ $$;
 CREATE OR REPLACE FUNCTION public.portal_system() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
     SELECT coalesce(current_setting('portal.system', true), '') = 'on' AND public.portal_reach_signed()
+$$;
+
+-- the acting account, when signed
+CREATE OR REPLACE FUNCTION public.portal_actor() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT CASE WHEN public.portal_reach_signed()
+        THEN NULLIF(coalesce(current_setting('portal.actor', true), ''), '')::integer END
 $$;
 
 -- the ids a signed setting lists (none when the signature is missing or wrong)
@@ -116,12 +126,25 @@ def upgrade():
     # Role assignments: everybody's roles are read at every login; a grant, change or removal only
     # within the units where the request may manage accounts.
     _policies("role_assignment", "(true)", *([in_signed("portal.manage_units", "unit_id")] * 3))
+    # Accounts and their sessions: read at every login (before any reach exists); changed only by the
+    # account itself (signed actor: its login, its password, its second factor) or by a manager of a unit
+    # it holds a role on (or of any unit, for an account being made, which holds none yet).
+    managed = (
+        "(EXISTS (SELECT 1 FROM role_assignment r WHERE r.user_id = {col} "
+        "AND r.unit_id = ANY ((SELECT public.portal_ids('portal.manage_units'))::integer[])) "
+        "OR (NOT EXISTS (SELECT 1 FROM role_assignment r WHERE r.user_id = {col}) "
+        "AND cardinality((SELECT public.portal_ids('portal.manage_units'))::integer[]) > 0))"
+    )
+    own = "((SELECT public.portal_system()) OR {col} = (SELECT public.portal_actor()) OR " + managed + ")"
+    account, session = own.format(col="id"), own.format(col="user_id")
+    _policies("user_account", "(true)", account, account, account)
+    _policies("user_session", "(true)", session, session, session)
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for table in (*UNIT_TABLES, *DOSSIER_CHILDREN, "audit_event", "role_assignment"):
+    for table in (*UNIT_TABLES, *DOSSIER_CHILDREN, "audit_event", "role_assignment", "user_account", "user_session"):
         for policy in ("reach_read", "reach_insert", "reach_update", "reach_delete"):
             op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
@@ -135,6 +158,7 @@ def downgrade():
         r, w = plain["portal.reach"], plain["portal.write_reach"]
         _policies(table, r, w, w, w)
     op.execute("DROP FUNCTION IF EXISTS public.portal_ids(text)")
+    op.execute("DROP FUNCTION IF EXISTS public.portal_actor()")
     op.execute("DROP FUNCTION IF EXISTS public.portal_system()")
     op.execute("DROP FUNCTION IF EXISTS public.portal_reach_signed()")
     op.execute("DROP SCHEMA IF EXISTS portal_secret CASCADE")

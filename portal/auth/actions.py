@@ -13,6 +13,7 @@ from portal.auth.models import LoginAttempt, User
 from portal.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.auth.sessions import aware, revoke_all_sessions
 from portal.extensions import db
+from portal.tenancy.guard import acting_as
 
 WRONG_CREDENTIALS = _l("Wrong username or password.")
 WRONG_CODE = _l("The code is wrong or has already been used. Enter the code your app shows now.")
@@ -97,6 +98,7 @@ def authenticate(username: str, password: str, ip: str | None) -> tuple[User | N
     refusal = activation.login_refusal(user)
     if refusal is not None:  # the right password, but the account may not log in yet (or any more)
         return None, refusal
+    acting_as(db.session, user.id)  # its own account and sessions, at the database too (signed actor)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if not two_factor.enabled(user):

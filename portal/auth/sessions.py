@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from portal import clock
 from portal.auth.models import User, UserSession
 from portal.extensions import db, login_manager
+from portal.tenancy.guard import acting_as
 
 # last_seen_at is written at most this often, not on every request.
 _TOUCH_EVERY = timedelta(seconds=60)
@@ -84,6 +85,7 @@ def load_user(token: str) -> User | None:
     )
     if live is None:
         return None
+    acting_as(db.session, live.user_id)  # the session's own row, at the database too (signed actor)
     now = clock.utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])

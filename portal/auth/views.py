@@ -15,6 +15,7 @@ from portal.auth.sessions import clear_keeping_language, current_session, end_se
 from portal.extensions import db
 from portal.shell.args import has_control_characters
 from portal.shell.i18n import LANGUAGES, set_language
+from portal.tenancy.guard import acting_as
 
 auth = Blueprint("auth", __name__, template_folder="templates")
 
@@ -74,6 +75,7 @@ def login_code():
         session.pop(PENDING, None)
         flash(_("Log in again: the time to enter the code has run out."), "info")
         return redirect(url_for("auth.login"))
+    acting_as(db.session, challenge.user_id)  # the code is the account's own write (its last time step)
     user = db.session.get(User, challenge.user_id)
     if user is None or not user.active or not two_factor.enabled(user):
         session.pop(PENDING, None)

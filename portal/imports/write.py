@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.imports.plan import Plan
 from portal.shell.text import fold
 from portal.tenancy.guard import SYSTEM, WRITE_REACH, OutsideReach, tenant_models
+from portal.tenancy.rls import BOUND_BEYOND_REGISTERS
 
 CHUNK = 2000
 
@@ -223,7 +224,7 @@ def _copy(connection, table, rows: list[dict]) -> None:
     with one INSERT … SELECT, which the policies check row by row like any insert."""
     columns = list(rows[0])
     quoted = ", ".join(f'"{c}"' for c in columns)
-    secured = any(model.__table__ is table for model in tenant_models)
+    secured = table.name in BOUND_BEYOND_REGISTERS or any(model.__table__ is table for model in tenant_models)
     target = f"import_stage_{table.name}" if secured else table.name
     if secured:  # only the columns the rows name: the table's own defaults fill the others on the way across
         connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{target}"')

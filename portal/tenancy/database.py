@@ -120,6 +120,34 @@ def role_problems(connection: Connection, role: str) -> list[str]:
     return problems
 
 
+def _signing_problems(app) -> list[str]:
+    """Whether the database accepts this app's signature of the reach (the key it stores is derived from the
+    same SECRET_KEY, or REACH_SIGNING_KEY): otherwise every page would read nothing."""
+    from portal.tenancy.rls import SET_REACH, settings_of, signature
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                if connection.execute(text("SELECT to_regprocedure('public.portal_reach_signed()')")).scalar() is None:
+                    return []  # not migrated yet
+                dbapi = connection.connection.dbapi_connection
+                wanted = settings_of({})
+                sent = signature(reach_signing_key(app.config), wanted, dbapi.info.backend_pid)
+                connection.exec_driver_sql(SET_REACH, (*wanted, sent))
+                accepted = connection.execute(text("SELECT public.portal_reach_signed()")).scalar()
+                connection.rollback()
+        except Exception:  # noqa: BLE001 - the database may be down at start-up; requests then get the 503 page
+            log.warning("could not check the reach's signing key at start-up", exc_info=True)
+            return []
+    if accepted:
+        return []
+    return [
+        "the database does not accept this portal's signature of the reach (SECRET_KEY or REACH_SIGNING_KEY "
+        "differs from the one it was granted with): every page would read nothing. Run "
+        "`flask --app wsgi database grant` with this configuration."
+    ]
+
+
 def check_app_role(app) -> None:
     """At start-up on PostgreSQL: refuse (in production) or warn when the portal's role escapes RLS."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -133,11 +161,15 @@ def check_app_role(app) -> None:
             log.warning("could not check the database role at start-up", exc_info=True)
             return
     if not problems:
-        return
-    message = (
-        f"the portal connects as {role}, which " + "; ".join(problems) + ": row-level security does not bind it. "
-        "Set DATABASE_URL to the application role and DATABASE_OWNER_URL to the owner (README, 'Database roles')."
-    )
+        problems = _signing_problems(app)
+        if not problems:
+            return
+        message = "; ".join(problems)
+    else:
+        message = (
+            f"the portal connects as {role}, which " + "; ".join(problems) + ": row-level security does not bind it. "
+            "Set DATABASE_URL to the application role and DATABASE_OWNER_URL to the owner (README, 'Database roles')."
+        )
     if app.config["PORTAL_ENV"] == "production":
         raise UnsafeAppRole(message)
     log.warning(message)

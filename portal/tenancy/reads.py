@@ -13,6 +13,7 @@ hooks are installed with the others (portal/listeners.py)."""
 
 from flask import abort, g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy.orm import object_session
 
 from portal.audit.actions import READ, RECORDED, commit_keeping_what_was_read, record
 from portal.extensions import db
@@ -26,18 +27,19 @@ def install(app) -> None:
 
 
 def note_loaded(target, context) -> None:
-    """Mapper "load" (every mapped class: portal/listeners.py): a row that names a person, noted."""
+    """Instance "load" of every register row (portal/listeners.py): a row that names a person, noted."""
     if getattr(target, "names_a_person", False):
-        _note(target, context.session)
+        _note(target)
 
 
 def note_refreshed(target, context, attrs) -> None:
     if getattr(target, "names_a_person", False):
-        _note(target, context.session)
+        _note(target)
 
 
-def _note(target, session) -> None:
-    if not has_request_context() or session.info.get(SYSTEM) or not current_user.is_authenticated:
+def _note(target) -> None:
+    session = object_session(target)
+    if not has_request_context() or session is None or session.info.get(SYSTEM) or not current_user.is_authenticated:
         return
     g.setdefault(LOADED, set()).add((target.__tablename__, target.id))
 

@@ -6,10 +6,11 @@ Every unit-keyed table has `ENABLE` and `FORCE ROW LEVEL SECURITY` and four poli
 - `portal.reach`: the commune ids whose registers the request may read, comma-separated;
 - `portal.write_reach`: the commune ids whose registers it may insert, update or delete;
 - `portal.units`: every unit under the URL's unit (dossiers, results, snapshots, the audit trail);
-- `portal.manage_units`: the units where it may grant roles (role assignments);
+- `portal.manage_units`: the units where it may grant roles and change accounts;
+- `portal.actor`: the account acting, which may change its own account and sessions;
 - `portal.system`: `on` for code running in `system_scope()` (CLI commands, metric rebuilds).
 
-The settings are signed: `portal.reach_sig` is an HMAC-SHA256 of all five and the connection's backend
+The settings are signed: `portal.reach_sig` is an HMAC-SHA256 of all six and the connection's backend
 pid, under a key (`reach_signing_key`) that the owner keeps in `portal_secret.reach_key`, a schema the
 application role cannot use. The policies ask SECURITY DEFINER functions, which alone read the key: a
 statement injected into a request can `set_config` a wider reach, but without the key it cannot sign
@@ -34,24 +35,35 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import text
 
-from portal.tenancy.guard import MANAGE_UNITS, REACH, SYSTEM, UNITS, WRITE_REACH
+from portal.tenancy.guard import ACTOR, MANAGE_UNITS, REACH, SYSTEM, UNITS, WRITE_REACH
 
+# Tables bound by row-level security besides the registers (migration c5d6e7f8a9b0): COPY cannot fill them.
+BOUND_BEYOND_REGISTERS = frozenset(
+    {
+        "dossier", "commune_result", "monthly_snapshot", "dossier_attachment", "dossier_event",
+        "dossier_submission", "audit_event", "role_assignment", "user_account", "user_session",
+    }
+)
 SESSION_KEY = "portal.rls_session"  # connection.info: the ORM session using the connection now
 APPLIED_KEY = "portal.rls_applied"  # connection.info: the settings sent in this transaction
-SETTINGS = ("portal.reach", "portal.write_reach", "portal.units", "portal.manage_units", "portal.system")
+SETTINGS = (
+    "portal.reach", "portal.write_reach", "portal.units", "portal.manage_units", "portal.actor", "portal.system"
+)
 SET_REACH = (
     "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS)
     + ", set_config('portal.reach_sig', %s, true)"
 )
 
 
-def settings_of(info: dict) -> tuple[str, str, str, str, str]:
-    """The five settings a session's guard state stands for."""
+def settings_of(info: dict) -> tuple[str, ...]:
+    """The six settings a session's guard state stands for."""
+    actor = info.get(ACTOR)
     return (
         _listed(info.get(REACH) or frozenset()),
         _listed(info.get(WRITE_REACH) or frozenset()),
         _listed(info.get(UNITS) or frozenset()),
         _listed(info.get(MANAGE_UNITS) or frozenset()),
+        str(actor) if isinstance(actor, int) else "",
         "on" if info.get(SYSTEM) else "off",
     )
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.tenancy.access import archived_under, find_unit, permissions_at, units_under
 from portal.tenancy.guard import set_reach
-from portal.tenancy.roles import ACCOUNTS_MANAGE, REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
+from portal.tenancy.roles import ACCOUNTS_ACTIVATE, ACCOUNTS_MANAGE, REGISTERS_READ, REGISTERS_WRITE, UNIT_VIEW
 
 
 def requires(permission, levels: tuple[str, ...] = ("province", "district", "commune")):
@@ -51,7 +51,7 @@ def _open_unit():
     units, communes = units_under(unit)
     readable = communes if REGISTERS_READ in granted else frozenset()
     writable = readable if REGISTERS_WRITE in granted else frozenset()
-    manage = units if ACCOUNTS_MANAGE in granted else frozenset()
+    manage = units if granted & {ACCOUNTS_MANAGE, ACCOUNTS_ACTIVATE} else frozenset()
     set_reach(db.session, read=readable, write=writable, actor_id=current_user.id, units=units, manage=manage)
     request.view_args["unit"] = unit
     return None

@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.tenancy.database import dispose_engines
 from tests.conftest import ROOT, _fresh_postgres, database_config
-from tests.world import PASSWORD, seed_world
+from tests.world import PASSWORD, seed_world, totp_code
 
 pytestmark = [
     pytest.mark.slow,
@@ -39,6 +39,7 @@ pytestmark = [
     ),
 ]
 COMMUNE = "15085"
+SECRET = "faults-test-secret-of-its-own-loopback-servers"  # noqa: S105
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -78,6 +79,10 @@ class Browser:
         self.token = CSRF.search(page).group(1)
         status, _ = self.request("/login", {"username": username, "password": PASSWORD})
         assert status == 302
+        _, page = self.request("/login/code")  # the session starts anew after the password: a new token
+        self.token = CSRF.search(page).group(1)
+        status, _ = self.request("/login/code", {"code": totp_code(username)})  # an officer's second factor
+        assert status == 302
         _, page = self.request(f"/u/{COMMUNE}/")
         self.token = CSRF.search(page).group(1)
 
@@ -87,7 +92,8 @@ def served(owner_database_url, tmp_path):
     """A world on its own PostgreSQL database, served by gunicorn with two workers as the application role."""
     url = _fresh_postgres(owner_database_url.rsplit("/", 1)[0] + "/portal_faults")
     databases = database_config(url)
-    app = create_app({**databases, "ATTACHMENTS_DIR": str(tmp_path / "scans")})
+    # the servers' SECRET_KEY: the migration stores the reach's signing key derived from it
+    app = create_app({**databases, "ATTACHMENTS_DIR": str(tmp_path / "scans"), "SECRET_KEY": SECRET})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         seed_world()
@@ -99,7 +105,7 @@ def served(owner_database_url, tmp_path):
         **os.environ,
         "DATABASE_URL": databases["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://"),
         "DATABASE_OWNER_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-        "SECRET_KEY": "faults-test-secret",
+        "SECRET_KEY": SECRET,
         "PORTAL_ENV": "testing",
         "ATTACHMENTS_DIR": str(tmp_path / "scans"),
     }

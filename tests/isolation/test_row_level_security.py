@@ -255,6 +255,22 @@ def test_a_forged_reach_reads_nothing_and_writes_nothing(app, world):
             db.session.rollback()
             set_reach(db.session, read=frozenset({a}), write=frozenset({a}))
             db.session.execute(text("SELECT 1"))
+        # accounts: a commune officer's request cannot change another account (the admin's password, say),
+        # even with a forged manage reach; its own account it may
+        officer = world.user_id["officer_a"]
+        set_reach(db.session, read=frozenset({a}), write=frozenset({a}), actor_id=officer)
+        for forged in ({}, {"portal.manage_units": f"{world.unit_id['P']}"}):
+            _forge(forged)
+            changed = db.session.execute(
+                text("UPDATE user_account SET password_hash = 'x' WHERE username = 'admin'")
+            ).rowcount
+            assert changed == 0, forged
+            db.session.rollback()
+            set_reach(db.session, read=frozenset({a}), write=frozenset({a}), actor_id=officer)
+        mine = db.session.execute(text("UPDATE user_account SET locale = 'vi' WHERE id = :i"), {"i": officer}).rowcount
+        assert mine == 1
+        db.session.rollback()
+        set_reach(db.session, read=frozenset({a}), write=frozenset({a}))
         # a made-up signature, and a true one of system scope seen on another connection, are refused alike
         system = settings_of({SYSTEM: True})
         seen_elsewhere = rls_signature(reach_signing_key(app.config), system, pid + 1)
@@ -271,3 +287,15 @@ def test_a_forged_reach_reads_nothing_and_writes_nothing(app, world):
     with app.app_context(), owner_engine().connect() as connection:
         name = connection.execute(text("SELECT name FROM village WHERE id = :v"), {"v": village_b}).scalar()
         assert name != "Thôn Lạ"
+
+
+def test_a_portal_whose_key_the_database_does_not_accept_refuses_to_start(app, owner_database_url):
+    """A SECRET_KEY changed without `database grant` would make every page read nothing: it says so."""
+    from portal import create_app
+    from portal.tenancy.database import UnsafeAppRole
+    from tests.conftest import database_config
+
+    other = {**database_config(owner_database_url), "SECRET_KEY": "another-key-than-the-granted-one-xx"}
+    with pytest.raises(UnsafeAppRole, match="database grant"):
+        create_app({**other, "PORTAL_ENV": "production"})
+    create_app(database_config(owner_database_url))  # the key it was granted with: it starts

@@ -10,6 +10,7 @@ from pathlib import Path
 from portal.extensions import db
 from portal.files import private_dir
 from portal.recognition.models import Attachment
+from portal.tenancy.guard import system_scope
 from tests.imports.conftest import HOUSEHOLD_HEADERS, households, upload, xlsx
 
 A = "15085"
@@ -28,7 +29,7 @@ def test_attachments_and_uploads_are_private_and_a_download_is_named_by_its_cont
         url = f"/u/{A}/recognition/{dossier_id}/attachments"
         pdf = b"%PDF-1.7\n" + b"0" * 64
         assert client.post(url, data={"file": (io.BytesIO(pdf), "poly.html")}).status_code == 302
-        with app.app_context():
+        with app.app_context(), system_scope(db.session):  # a dossier's files are bound by row-level security
             attachment = db.session.query(Attachment).filter_by(dossier_id=dossier_id).one()
         store = Path(app.config["ATTACHMENTS_DIR"])
         assert _mode(store / attachment.stored_name) == 0o600 and _mode(store) == 0o700
