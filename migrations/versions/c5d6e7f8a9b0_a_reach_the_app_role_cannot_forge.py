@@ -139,12 +139,16 @@ def upgrade():
     account, session = own.format(col="id"), own.format(col="user_id")
     _policies("user_account", "(true)", account, account, account)
     _policies("user_session", "(true)", session, session, session)
+    # Its recovery codes too (a code slipped in would skip the second factor). The login attempts stay
+    # open: the throttle counts them before anyone is known, and a forged one only slows a login.
+    _policies("recovery_code", "(true)", session, session, session)
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for table in (*UNIT_TABLES, *DOSSIER_CHILDREN, "audit_event", "role_assignment", "user_account", "user_session"):
+    accounts = ("user_account", "user_session", "recovery_code")
+    for table in (*UNIT_TABLES, *DOSSIER_CHILDREN, "audit_event", "role_assignment", *accounts):
         for policy in ("reach_read", "reach_insert", "reach_update", "reach_delete"):
             op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")

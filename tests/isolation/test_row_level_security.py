@@ -267,6 +267,13 @@ def test_a_forged_reach_reads_nothing_and_writes_nothing(app, world):
             assert changed == 0, forged
             db.session.rollback()
             set_reach(db.session, read=frozenset({a}), write=frozenset({a}), actor_id=officer)
+        with pytest.raises(DBAPIError, match="row-level security"):  # nor slip a recovery code to the admin
+            db.session.execute(
+                text("INSERT INTO recovery_code (user_id, code_hash, created_at) "
+                     "SELECT id, 'x', now() FROM user_account WHERE username = 'admin'")
+            )
+        db.session.rollback()
+        set_reach(db.session, read=frozenset({a}), write=frozenset({a}), actor_id=officer)
         mine = db.session.execute(text("UPDATE user_account SET locale = 'vi' WHERE id = :i"), {"i": officer}).rowcount
         assert mine == 1
         db.session.rollback()
