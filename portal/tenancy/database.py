@@ -171,5 +171,7 @@ def check_app_role(app) -> None:
             "Set DATABASE_URL to the application role and DATABASE_OWNER_URL to the owner (README, 'Database roles')."
         )
     if app.config["PORTAL_ENV"] == "production":
+        with app.app_context():
+            dispose_engines()  # the app is not made: its pooled connections go with it
         raise UnsafeAppRole(message)
     log.warning(message)

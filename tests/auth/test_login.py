@@ -8,6 +8,7 @@ from portal import clock
 from portal.auth.models import User, UserSession
 from portal.auth.passwords import hash_password, password_problem, verify_password
 from portal.extensions import db
+from portal.tenancy.database import dispose_engines
 from portal.tenancy.guard import system_scope
 from tests.world import PASSWORD
 
@@ -158,6 +159,8 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(world, database_u
     client = app.test_client()
     client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"}, **_from("127.0.0.1"))
     client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"}, **_from("198.51.100.7"))
+    with app.app_context():
+        dispose_engines()
     assert seen == ["203.0.113.9", "198.51.100.7"]  # the proxy's word; a direct client's own address
 
 

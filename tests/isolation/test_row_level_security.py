@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.persons.models import Person
-from portal.tenancy.database import owner_engine, role_problems
+from portal.tenancy.database import dispose_engines, owner_engine, role_problems
 from portal.tenancy.guard import SYSTEM, clear_reach, set_reach, system_scope, tenant_models
 from portal.tenancy.rls import SETTINGS, reach_signing_key, settings_of
 from portal.tenancy.rls import signature as rls_signature
@@ -233,7 +233,6 @@ def test_a_forged_reach_reads_nothing_and_writes_nothing(app, world):
         set_reach(db.session, read=frozenset({a}), write=frozenset({a}))
         assert db.session.execute(text("SELECT count(*) FROM person")).scalar() == _owner_count("person", a)
         assert db.session.execute(text("SELECT public.portal_reach_signed()")).scalar() is True
-        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
         forgeries = (
             {"portal.reach": f"{a},{b}", "portal.write_reach": f"{a},{b}"},  # the request's signature, wider
             {"portal.system": "on"},
@@ -280,8 +279,10 @@ def test_a_forged_reach_reads_nothing_and_writes_nothing(app, world):
         set_reach(db.session, read=frozenset({a}), write=frozenset({a}))
         # a made-up signature, and a true one of system scope seen on another connection, are refused alike
         system = settings_of({SYSTEM: True})
-        seen_elsewhere = rls_signature(reach_signing_key(app.config), system, pid + 1)
-        for bad in ("0" * 64, seen_elsewhere):
+        for elsewhere in (False, True):
+            here = db.session.execute(text("SELECT pg_backend_pid()")).scalar()  # pooled: not always `pid`
+            key = reach_signing_key(app.config)
+            bad = rls_signature(key, system, here + 1) if elsewhere else "0" * 64
             _forge(dict(zip(SETTINGS, system, strict=True)), bad)
             assert db.session.execute(text("SELECT count(*) FROM person")).scalar() == 0
             db.session.rollback()
@@ -305,4 +306,6 @@ def test_a_portal_whose_key_the_database_does_not_accept_refuses_to_start(app, o
     other = {**database_config(owner_database_url), "SECRET_KEY": "another-key-than-the-granted-one-xx"}
     with pytest.raises(UnsafeAppRole, match="database grant"):
         create_app({**other, "PORTAL_ENV": "production"})
-    create_app(database_config(owner_database_url))  # the key it was granted with: it starts
+    started = create_app(database_config(owner_database_url))  # the key it was granted with: it starts
+    with started.app_context():
+        dispose_engines()
