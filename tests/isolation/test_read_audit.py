@@ -73,13 +73,19 @@ def _urls(app, world, user):
             yield endpoint, None, rule.rule
 
 
-@pytest.mark.parametrize("user", sorted(USERS))
+# Every role once (officer_b, officer_c and district_2 hold the same roles elsewhere).
+ONE_USER_PER_ROLE = ("officer_a", "viewer_a", "district_1", "province", "admin")
+assert {USERS[u][0] for u in ONE_USER_PER_ROLE} == {role for role, _unit in USERS.values()}
+
+
+@pytest.mark.parametrize("user", ONE_USER_PER_ROLE)
 def test_every_page_that_shows_a_name_records_whose(app, world, session_for, user):
     names = _names(app, world)
     client = session_for(user)
     shown_somewhere = 0
     for endpoint, _unit, url in _urls(app, world, user):
-        for query in ("", "?q=canary"):
+        searches = ("", "?q=canary") if endpoint.endswith(".index") else ("",)  # the lists answer searches
+        for query in searches:
             since = _last_id(app)
             response = client.get(url + query)
             if response.status_code != 200:
