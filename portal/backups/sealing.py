@@ -5,11 +5,12 @@ keys, from `--recipient` or BACKUP_RECIPIENTS); only the holder of a matching id
 `AGE-SECRET-KEY-1…` line that `age-keygen` prints, kept off the server) can `restore` it. The plain
 archive exists only inside a private temporary folder while it is made or read."""
 
-import os
 from pathlib import Path
 
 import pyrage
 from pyrage import x25519
+
+from portal.files import open_private
 
 AGE_HEADER = b"age-encryption.org/v1"
 SEALED_SUFFIX = ".age"
@@ -58,15 +59,13 @@ def is_sealed(path: Path) -> bool:
 
 def seal(plain: Path, target: Path, recipients: list) -> None:
     """Encrypt `plain` into `target`, created 0600."""
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(plain, "rb") as source, os.fdopen(descriptor, "wb") as out:
+    with open(plain, "rb") as source, open_private(target) as out:
         pyrage.encrypt_io(source, out, recipients)
 
 
 def unseal(sealed: Path, target: Path, identities: list) -> None:
-    """Decrypt `sealed` into `target` (in a private folder)."""
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(sealed, "rb") as source, os.fdopen(descriptor, "wb") as out:
+    """Decrypt `sealed` into `target` (in a private folder), created 0600."""
+    with open(sealed, "rb") as source, open_private(target) as out:
         try:
             pyrage.decrypt_io(source, out, identities)
         except pyrage.DecryptError as exc:

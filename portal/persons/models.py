@@ -16,7 +16,7 @@ SEXES = {"male": _l("Male"), "female": _l("Female")}
 
 class Person(RegisterRow, db.Model):
     __tablename__ = "person"
-    names_a_person = True  # every read is recorded (portal.audit.reads)
+    names_a_person = True  # every read is recorded (portal.tenancy.reads)
     __table_args__ = (
         tenant_key("person"),
         same_commune("person", "village_id", "village"),

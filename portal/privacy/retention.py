@@ -44,7 +44,6 @@ FREE_TEXT = {
     SuspicionLead: ("notes", "source"),
     MissedCase: ("notes",),
 }
-IDENTITY = ("full_name", "cccd", "address", "notes", "search_key")
 
 
 def retention_months(province_code: str) -> int | None:

@@ -123,17 +123,14 @@ def role_problems(connection: Connection, role: str) -> list[str]:
 def _signing_problems(app) -> list[str]:
     """Whether the database accepts this app's signature of the reach (the key it stores is derived from the
     same SECRET_KEY, or REACH_SIGNING_KEY): otherwise every page would read nothing."""
-    from portal.tenancy.rls import SET_REACH, settings_of, signature
+    from portal.tenancy.rls import send_signed, settings_of
 
     with app.app_context():
         try:
             with db.engine.connect() as connection:
                 if connection.execute(text("SELECT to_regprocedure('public.portal_reach_signed()')")).scalar() is None:
                     return []  # not migrated yet
-                dbapi = connection.connection.dbapi_connection
-                wanted = settings_of({})
-                sent = signature(reach_signing_key(app.config), wanted, dbapi.info.backend_pid)
-                connection.exec_driver_sql(SET_REACH, (*wanted, sent))
+                send_signed(connection.connection.dbapi_connection, settings_of({}))
                 accepted = connection.execute(text("SELECT public.portal_reach_signed()")).scalar()
                 connection.rollback()
         except Exception:  # noqa: BLE001 - the database may be down at start-up; requests then get the 503 page

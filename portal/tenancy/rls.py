@@ -114,13 +114,15 @@ def apply_reach(conn, cursor, statement, parameters, context, executemany) -> No
         return
     wanted = settings_of(session.info)
     if conn.info.get(APPLIED_KEY) != wanted:
-        dbapi = conn.connection.dbapi_connection
-        signed = signature(_key(), wanted, dbapi.info.backend_pid)
-        # a cursor of its own: the statement's may be a server-side one (yield_per), whose query runs only
-        # when rows are fetched
-        with dbapi.cursor() as own:
-            own.execute(SET_REACH, (*wanted, signed))
+        send_signed(conn.connection.dbapi_connection, wanted)
         conn.info[APPLIED_KEY] = wanted
+
+
+def send_signed(dbapi, wanted: tuple[str, ...]) -> None:
+    """The settings and their signature, for this connection's transaction. A cursor of its own: the
+    statement's may be a server-side one (yield_per), whose query runs only when rows are fetched."""
+    with dbapi.cursor() as own:
+        own.execute(SET_REACH, (*wanted, signature(_key(), wanted, dbapi.info.backend_pid)))
 
 
 def sign_system_scope(connection) -> None:
@@ -128,9 +130,7 @@ def sign_system_scope(connection) -> None:
     trail) enters system scope for its transaction, signed like the ORM session's."""
     if connection.dialect.name != "postgresql":
         return
-    wanted = settings_of({SYSTEM: True})
-    dbapi = connection.connection.dbapi_connection
-    connection.exec_driver_sql(SET_REACH, (*wanted, signature(_key(), wanted, dbapi.info.backend_pid)))
+    send_signed(connection.connection.dbapi_connection, settings_of({SYSTEM: True}))
 
 
 def _key() -> bytes:

@@ -25,7 +25,7 @@ VILLAGE_KINDS = {
 
 class Village(RegisterRow, db.Model):
     __tablename__ = "village"
-    names_a_person = True  # a name is shown with it: every read is recorded (portal.audit.reads)
+    names_a_person = True  # a name is shown with it: every read is recorded (portal.tenancy.reads)
     __table_args__ = (tenant_key("village"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +36,7 @@ class Village(RegisterRow, db.Model):
 
 class Household(RegisterRow, db.Model):
     __tablename__ = "household"
-    names_a_person = True  # a name is shown with it: every read is recorded (portal.audit.reads)
+    names_a_person = True  # a name is shown with it: every read is recorded (portal.tenancy.reads)
     __table_args__ = (
         tenant_key("household"),
         same_commune("household", "village_id", "village"),
@@ -59,7 +59,7 @@ class HouseholdCommitment(RegisterRow, db.Model):
     """A household's pledge for one campaign (or its refusal, with the reason)."""
 
     __tablename__ = "household_commitment"
-    names_a_person = True  # a name is shown with it: every read is recorded (portal.audit.reads)
+    names_a_person = True  # a name is shown with it: every read is recorded (portal.tenancy.reads)
     __table_args__ = (
         tenant_key("household_commitment"),
         same_commune("household_commitment", "household_id", "household"),
@@ -85,7 +85,7 @@ class VillageHeadCommitment(RegisterRow, db.Model):
     """A village head's commitment, made before the district police and commune leaders."""
 
     __tablename__ = "village_head_commitment"
-    names_a_person = True  # a name is shown with it: every read is recorded (portal.audit.reads)
+    names_a_person = True  # a name is shown with it: every read is recorded (portal.tenancy.reads)
     __table_args__ = (
         tenant_key("village_head_commitment"),
         same_commune("village_head_commitment", "village_id", "village"),
