@@ -106,6 +106,7 @@ def _page_blueprints() -> tuple:
     from portal.access_log.views import access_log
     from portal.accounts.views import accounts
     from portal.auth.views import auth
+    from portal.cases.views import cases
     from portal.criteria.views import criteria
     from portal.home.views import root, units
     from portal.imports.views import imports
@@ -125,6 +126,7 @@ def _page_blueprints() -> tuple:
         root,
         units,
         workspace,
+        cases,
         criteria,
         recognition,
         inbox_pages,

@@ -14,6 +14,7 @@ def hooks() -> list[tuple[type, str, object]]:
     """(target, event, function), in installation order."""
     from portal import extensions
     from portal.audit import models as audit
+    from portal.cases.models import CaseTransfer
     from portal.criteria import results
     from portal.recognition import workflow
     from portal.registers.rows import RegisterRow
@@ -31,6 +32,8 @@ def hooks() -> list[tuple[type, str, object]]:
         # Every row that names a person, loaded for a signed-in user, is recorded as read (tenancy/reads.py).
         (RegisterRow, "load", reads.note_loaded),
         (RegisterRow, "refresh", reads.note_refreshed),
+        (CaseTransfer, "load", reads.note_loaded),  # the one record two communes read: who is coming
+        (CaseTransfer, "refresh", reads.note_refreshed),
         # Kept results: the communes a transaction wrote are recomputed before it commits.
         (Session, "after_flush", results.remember_written_communes),
         (Session, "before_commit", results.keep_results_current),

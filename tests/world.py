@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.auth.models import RoleAssignment, User
 from portal.auth.passwords import hash_password
+from portal.cases.models import Absence, CaseTransfer, Determination, ResidenceCheck, TeamMember
 from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
 from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
@@ -88,6 +89,8 @@ class World:
     row_id: dict[tuple[type, str], int] = field(default_factory=dict)  # (model, commune key) -> id
     dossier_id: dict[str, int] = field(default_factory=dict)  # commune key -> its recognised dossier
     attachment_id: dict[str, int] = field(default_factory=dict)  # commune key -> that dossier's file
+    transfer_out: dict[str, int] = field(default_factory=dict)  # commune key -> the move it sent (A→B, B→C, C→A)
+    transfer_in: dict[str, int] = field(default_factory=dict)  # commune key -> the move waiting for it
 
     def unit_key(self, unit_id: int) -> str:
         return next(k for k, v in self.unit_id.items() if v == unit_id)
@@ -157,6 +160,48 @@ def _episode(commune, key, made):
         started_on=date(2025, 1, 10),
         legal_end_on=date(2026, 1, 10),
         decision_number=f"QĐ {canary(key)}",
+    )
+
+
+def _team_member(commune, key, made):
+    return TeamMember(
+        commune_id=commune.id,
+        episode_id=made[StatusEpisode].id,
+        role="leader",
+        full_name=f"Tổ trưởng {canary(key)}",
+        position=f"Công an xã {canary(key, 2)}",
+    )
+
+
+def _residence_check(commune, key, made):
+    return ResidenceCheck(
+        commune_id=commune.id,
+        person_id=made[Person].id,
+        checked_on=date(2025, 2, 10),
+        outcome="present",
+        notes=f"Kiểm tra {canary(key)}",
+    )
+
+
+def _absence(commune, key, made):
+    return Absence(
+        commune_id=commune.id,
+        person_id=made[Person].id,
+        left_on=date(2025, 3, 1),
+        returned_on=date(2025, 3, 5),
+        notes=f"Vắng {canary(key)}",
+    )
+
+
+def _determination(commune, key, made):
+    return Determination(
+        commune_id=commune.id,
+        person_id=made[Person].id,
+        test_id=made[DrugTest].id,
+        requested_on=date(2025, 5, 5),
+        facility=f"Bệnh viện {canary(key)}",
+        result_on=date(2025, 5, 9),
+        result="not_addicted",
     )
 
 
@@ -274,6 +319,10 @@ FACTORIES = {
     SuspicionLead: _lead,
     DrugTest: _test,
     MissedCase: _missed,
+    TeamMember: _team_member,
+    ResidenceCheck: _residence_check,
+    Absence: _absence,
+    Determination: _determination,
     Hotspot: _hotspot,
     HotspotStatus: _hotspot_status,
     PreventionModel: _model,
@@ -340,11 +389,36 @@ def seed_world() -> World:
                 world.row_id[(model, key)] = row.id
         load_default_criteria(units["P"], TENANTS_DIR / "thanh-hoa" / "criteria.json")
         db.session.flush()
+        for key, to_key in zip(COMMUNES, (*COMMUNES[1:], COMMUNES[0]), strict=True):
+            transfer = _transfer(units[key], units[to_key], world.row_id[(Person, key)], world.user_id["officer_a"])
+            world.transfer_out[key], world.transfer_in[to_key] = transfer.id, transfer.id
         for key in COMMUNES:
             dossier, attachment = recognised_dossier(units[key], world.user_id["province"], canary("dossier" + key))
             world.dossier_id[key], world.attachment_id[key] = dossier.id, attachment.id
         db.session.commit()
     return world
+
+
+def _transfer(sender, receiver, person_id: int, recorded_by: int) -> CaseTransfer:
+    """A move of the commune's person to the next commune, waiting for the receiver. The receiver may read
+    who is coming: the name it shows carries no canary (the person's own row still does)."""
+    person = db.session.get(Person, person_id)
+    transfer = CaseTransfer(
+        commune_id=sender.id,
+        to_commune_id=receiver.id,
+        person_id=person_id,
+        full_name=f"Người chuyển đi từ {sender.name}",
+        born_on=person.born_on,
+        case_kind="user_managed",
+        legal_end_on=date(2026, 1, 10),
+        moved_on=date(2025, 6, 1),
+        reason="Chuyển nơi ở",
+        recorded_by=recorded_by,
+        recorded_at=clock.utcnow(),
+    )
+    db.session.add(transfer)
+    db.session.flush()
+    return transfer
 
 
 def recognised_dossier(commune, decided_by: int, comments: str):

@@ -24,7 +24,7 @@ from portal.drug_tests.registers import drug_tests
 from portal.extensions import db
 from portal.persons.legal_terms import KINDS
 from portal.persons.models import StatusEpisode
-from portal.tenancy.settings import plan_settings
+from portal.tenancy.settings import days_off as province_days_off
 from portal.working_days import add_working_days
 
 ON_REGISTER = sorted(k for k, rule in KINDS.items() if rule.on_register)
@@ -38,8 +38,7 @@ def missed_case_rules(day: date) -> tuple[dict, tuple[date, ...]]:
     if version is None:
         return dict(LAW_DEFAULTS), ()
     rules = {**LAW_DEFAULTS, **(version.rules or {}).get("missed_cases", {})}
-    days_off = tuple(date.fromisoformat(d) for d in plan_settings(province_code(version)).get("days_off", []))
-    return rules, days_off
+    return rules, province_days_off(province_code(version))
 
 
 def _managed(commune_id: int, person_id: int, start: date, end: date):

@@ -50,6 +50,7 @@ def _untested_suspects(commune, today: date) -> list[DueItem]:
                 due <= today,
                 "suspects.show",
                 {"suspicion_lead_id": lead.id},
+                basis="Luật Phòng, chống ma túy 2021, Điều 22; Nghị định 105/2021/NĐ-CP, Điều 38",
             )
         )
     return items
@@ -67,6 +68,7 @@ def _open_missed_cases(commune) -> list[DueItem]:
             "missed-cases.show",
             {"missed_case_id": case.id},
             personal=True,
+            basis="Đề án 3822: trường hợp sót lọt",
         )
         for case in db.session.scalars(open_cases.options(person_only(MissedCase)))
     ]

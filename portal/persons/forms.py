@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from portal.persons.legal_terms import END_REASONS, KIND_LABELS, POST_REHAB_AFTER
+from portal.persons.legal_terms import END_REASONS, HELD_AT, KIND_LABELS, METHADONE_PHASES, POST_REHAB_AFTER
 from portal.persons.models import SEXES, Person, ReintegrationSupport, StatusEpisode
 from portal.registers.fields import RowSelectField
 from portal.registers.forms import RegisterForm, VnDateField, at_most, not_before, not_in_future
@@ -51,8 +51,16 @@ class StatusEpisodeForm(RegisterForm):
         _l("Term (months)"),
         validators=[Optional(), NumberRange(min=1, max=60)],
         description=_l(
-            "As the decision sets it: rehab 6–12 months; compulsory rehab 12–24, or 24 / 36 from 01/07/2026."
+            "As the decision sets it: voluntary rehab 6–12 months; compulsory rehab 12–24 (a minor 6–12), "
+            "or from 01/07/2026 24 for a first treatment and 36 for a repeat."
         ),
+    )
+    repeat_treatment = BooleanField(_l("Not the person's first rehab treatment"))
+    held_at = SelectField(
+        _l("Where the person is held while waiting"), choices=_choices(HELD_AT, empty=True), validators=[Optional()]
+    )
+    treatment_phase = SelectField(
+        _l("Methadone phase"), choices=_choices(METHADONE_PHASES, empty=True), validators=[Optional()]
     )
     post_rehab_after = SelectField(
         _l("Post-rehab after"), choices=_choices({k: v[0] for k, v in POST_REHAB_AFTER.items()}, empty=True)
@@ -69,6 +77,17 @@ class StatusEpisodeForm(RegisterForm):
     )
     decision_on = VnDateField(_l("Decision date"), validators=[Optional(), not_in_future])
     decision_signer = StringField(_l("Signed by"), validators=[Optional(), at_most(StatusEpisode.decision_signer)])
+    decision_body = StringField(
+        _l("Deciding body"),
+        validators=[Optional(), at_most(StatusEpisode.decision_body)],
+        description=_l("Left empty: the body the law names for this situation on its start date."),
+    )
+    end_decision_number = StringField(
+        _l("Number of the closing decision"),
+        validators=[Optional(), at_most(StatusEpisode.end_decision_number)],
+        description=_l("Form 09 or 10 for management, Form 54 for post-rehab, Form 26a for rehab."),
+    )
+    end_decision_on = VnDateField(_l("Date of the closing decision"), validators=[Optional(), not_in_future])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(StatusEpisode.notes)])
 
 

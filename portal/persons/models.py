@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Index, String, and_, or_, text
+from sqlalchemy import Date, Index, String, and_, false, or_, text
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +43,8 @@ class Person(RegisterRow, db.Model):
     # The retention sweep (portal.privacy.retention): a keyed hash of the CCCD it removed, and its day.
     cccd_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     pseudonymised_on: Mapped[date | None] = mapped_column(Date)
+    # The move that brought the person's file here from another commune (portal.cases.transfers).
+    transfer_id: Mapped[int | None] = mapped_column()
 
     village: Mapped[Village] = same_commune_row("Person", "village_id", "Village")
     household: Mapped[Household | None] = same_commune_row("Person", "household_id", "Household")
@@ -83,6 +85,14 @@ class StatusEpisode(RegisterRow, db.Model):
     decision_number: Mapped[str] = mapped_column(String(40), default="")
     decision_on: Mapped[date | None] = mapped_column(Date)
     decision_signer: Mapped[str] = mapped_column(String(120), default="")
+    decision_body: Mapped[str] = mapped_column(String(120), default="", server_default="")  # who decides: data
+    repeat_treatment: Mapped[bool] = mapped_column(default=False, server_default=false())  # compulsory: not the first
+    held_at: Mapped[str | None] = mapped_column(String(10))  # waiting for compulsory rehab: family or facility
+    treatment_phase: Mapped[str | None] = mapped_column(String(12))  # methadone: its phase
+    # The decision that ends it: Form 09 (stopped early) or 10 (term ended) for management, Form 54 for
+    # post-rehab, Form 26a for voluntary rehab.
+    end_decision_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    end_decision_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = text_column(2000, default="")
 
     person: Mapped[Person] = same_commune_row("StatusEpisode", "person_id", "Person")

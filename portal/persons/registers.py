@@ -1,6 +1,6 @@
 """The registers of persons, status episodes and reintegration support."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -9,13 +9,15 @@ from sqlalchemy import exists
 from portal import clock
 from portal.extensions import db
 from portal.persons.cccd import cccd_hash, cccd_problems, normalise
-from portal.persons.due import ending_horizon, person_due
 from portal.persons.forms import SUPPORT_KINDS, PersonForm, ReintegrationSupportForm, StatusEpisodeForm
 from portal.persons.legal_terms import (
     END_REASONS,
     KIND_LABELS,
+    age_on,
     allowed_terms,
     conflicts,
+    deciding_body,
+    ending_horizon,
     legal_end,
 )
 from portal.persons.models import Person, ReintegrationSupport, StatusEpisode
@@ -113,7 +115,6 @@ def _person_detail(commune, row, personal):
     return {
         "timeline": sorted(row.episodes, key=lambda e: (e.started_on, e.id)),
         "open_now": row.open_episodes(today),
-        "next_due": person_due(row, today),
         "supports": db.session.scalars(
             live_rows(ReintegrationSupport, commune)
             .where(ReintegrationSupport.person_id == row.id)
@@ -177,27 +178,55 @@ def _overlaps(a_start, a_end, b_start, b_end) -> bool:
     return a_start < (b_end or date.max) and b_start < (a_end or date.max)
 
 
-def _validate_episode(commune, data, row):
-    errors = {}
-    kind, start, end = data["kind"], data["started_on"], data["ended_on"]
-    terms = allowed_terms(kind, start)
-    if terms:
-        if data["term_months"] is None:
-            errors["term_months"] = _l("Enter the term the decision sets.")
-        elif data["term_months"] not in terms:
-            errors["term_months"] = _l("For this situation the term is %(terms)s months.", terms=_terms_text(terms))
-    else:
+def _check_term(data, age: int | None) -> dict:
+    kind, start = data["kind"], data["started_on"]
+    if kind == "rehab_compulsory" and age is not None and age < 12:
+        return {"kind": _l("Compulsory rehab applies from the age of 12; this person was %(age)s.", age=age)}
+    terms = allowed_terms(kind, start, age, bool(data.get("repeat_treatment")))
+    if not terms:
         data["term_months"] = None
+        return {}
+    if data["term_months"] is None:
+        return {"term_months": _l("Enter the term the decision sets.")}
+    if data["term_months"] not in terms:
+        return {"term_months": _l("For this situation the term is %(terms)s months.", terms=_terms_text(terms))}
+    return {}
+
+
+def _check_kind_fields(data) -> dict:
+    errors = {}
+    kind = data["kind"]
     if kind == "post_rehab":
         if not data["post_rehab_after"]:
             errors["post_rehab_after"] = _l("Say which treatment the post-rehab management follows.")
     else:
         data["post_rehab_after"] = None
+    if kind == "awaiting_compulsory":
+        if not data.get("held_at"):
+            errors["held_at"] = _l("Say whether the family or a facility holds the person while the decision is made.")
+    else:
+        data["held_at"] = None
+    data["treatment_phase"] = (data.get("treatment_phase") or None) if kind == "methadone" else None
+    data["repeat_treatment"] = bool(data.get("repeat_treatment")) and kind == "rehab_compulsory"
+    return errors
+
+
+def _check_end(data) -> dict:
+    errors = {}
+    end = data["ended_on"]
     if end and not data["end_reason"]:
         errors["end_reason"] = _l("Say why it ended.")
     if data["end_reason"] and not end:
         errors["ended_on"] = _l("Enter the date it ended.")
     data["end_reason"] = data["end_reason"] or None
+    return errors
+
+
+def _validate_episode(commune, data, row):
+    kind, start, end = data["kind"], data["started_on"], data["ended_on"]
+    person = db.session.scalar(live_rows(Person, commune).where(Person.id == data["person_id"]))
+    age = age_on(person.born_on, start) if person is not None and start else None
+    errors = {**_check_term(data, age), **_check_kind_fields(data), **_check_end(data)}
     others = db.session.scalars(
         live_rows(StatusEpisode, commune).where(
             StatusEpisode.person_id == data["person_id"], StatusEpisode.id != (row.id if row else -1)
@@ -215,9 +244,28 @@ def _validate_episode(commune, data, row):
     return errors
 
 
+def facility_days_before(commune, person_id: int, start: date) -> int:
+    """Days the person waited for this compulsory rehab at a facility: they count toward its term
+    (Decree 116 Art. 47). The wait is the one that ended within the 30 days before the start."""
+    waits = db.session.scalars(
+        live_rows(StatusEpisode, commune).where(
+            StatusEpisode.person_id == person_id,
+            StatusEpisode.kind == "awaiting_compulsory",
+            StatusEpisode.held_at == "facility",
+            StatusEpisode.ended_on.is_not(None),
+            StatusEpisode.ended_on <= start,
+            StatusEpisode.ended_on >= start - timedelta(days=30),
+        )
+    )
+    return sum((w.ended_on - w.started_on).days for w in waits)
+
+
 def _apply_episode(commune, row, data):
     copy_form_fields(commune, row, data)
-    row.legal_end_on = legal_end(row.kind, row.started_on, row.term_months, row.post_rehab_after)
+    if not row.decision_body:
+        row.decision_body = deciding_body(row.kind, row.decision_on or row.started_on)
+    credit = facility_days_before(commune, row.person_id, row.started_on) if row.kind == "rehab_compulsory" else 0
+    row.legal_end_on = legal_end(row.kind, row.started_on, row.term_months, row.post_rehab_after, credit_days=credit)
 
 
 def episode_state(episode: StatusEpisode, today: date) -> str:
@@ -303,9 +351,9 @@ status_episodes = declare(
         validate=_validate_episode,
         apply=_apply_episode,
         cell=_episode_cell,
-        prefill=("person_id", "kind"),
+        prefill=("person_id", "kind", "post_rehab_after"),
         field_labels={"legal_end_on": _l("Legal end")},
-        personal_fields=("notes", "decision_number", "decision_signer"),
+        personal_fields=("notes", "decision_number", "decision_signer", "end_decision_number"),
     )
 )
 

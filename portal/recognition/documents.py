@@ -1,33 +1,12 @@
-"""The dossier and the decision as PDF (WeasyPrint), laid out as a Vietnamese administrative document
-(Decree 30/2020: national motto top right, issuing body top left, number, place and date, the type
-and summary centred, the signature block bottom right, recipients bottom left)."""
-
-from datetime import date
-from pathlib import Path
-
-from flask import render_template
+"""The dossier and the decision as PDF, laid out as a Vietnamese administrative document (portal.shell.pdf)."""
 
 from portal.recognition.appraisal import appraising_body, in_sentence
+from portal.shell.pdf import render_pdf
 from portal.tenancy.settings import plan_settings
-
-
-def long_date(day: date) -> str:
-    """The way an official document dates itself: ngày 05 tháng 03 năm 2026."""
-    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
 def _province_code(dossier) -> str:
     return dossier.commune.path.strip("/").split("/")[0]
-
-
-STYLESHEET = Path(__file__).with_name("pdf.css")
-
-
-def render_pdf(template: str, **context) -> bytes:
-    from weasyprint import CSS, HTML  # imported on use: it loads Pango, which only these documents need
-
-    html = render_template(template, long_date=long_date, **context)
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
 
 
 def dossier_pdf(dossier, submission) -> bytes:

@@ -17,6 +17,7 @@ class DueItem:
     endpoint: str
     ids: dict
     personal: bool = False  # derived from a field some roles may not see (a test result): for them, hidden
+    basis: str = ""  # the legal basis of the step and its deadline, in the law's words
 
 
 def person_only(model):

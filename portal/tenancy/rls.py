@@ -42,6 +42,7 @@ BOUND_BEYOND_REGISTERS = frozenset(
     {
         "dossier", "commune_result", "monthly_snapshot", "dossier_attachment", "dossier_event",
         "dossier_submission", "audit_event", "role_assignment", "user_account", "user_session", "recovery_code",
+        "case_transfer",
     }
 )
 SESSION_KEY = "portal.rls_session"  # connection.info: the ORM session using the connection now

@@ -24,3 +24,10 @@ def province_folder(province_code: str) -> str:
 def plan_settings(province_code: str) -> dict:
     """The province's plan.json, or empty settings for a province that has none."""
     return _all().get(province_code, {"targets": [], "documents": {}})
+
+
+def days_off(province_code: str) -> tuple:
+    """The days the province gives off by decision (`days_off` in plan.json), besides the public holidays."""
+    from datetime import date
+
+    return tuple(date.fromisoformat(d) for d in plan_settings(province_code).get("days_off", []))

@@ -15,6 +15,10 @@ ORDER = (
     "tests",
     "missed-cases",
     "supports",
+    "team-members",
+    "residence-checks",
+    "absences",
+    "determinations",
     "villages",
     "households",
     "household-commitments",
@@ -28,6 +32,7 @@ ORDER = (
 
 def load_registers() -> None:
     """Import every domain's declarations (each module declares its registers once)."""
+    from portal.cases import registers as _cases  # noqa: F401
     from portal.drug_tests import registers as _testing  # noqa: F401
     from portal.hotspots import registers as _hotspots  # noqa: F401
     from portal.incidents import registers as _incidents  # noqa: F401

@@ -9,7 +9,7 @@ from portal.persons.registers import person_name
 from portal.tenancy.access import has_permission
 from portal.tenancy.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL
 from portal.tenancy.routing import requires, unit_blueprint
-from portal.workspace.due import DUE_KINDS, due_items
+from portal.workspace.due import DUE_KINDS, due_groups, due_items
 
 workspace = unit_blueprint("workspace", __name__)
 
@@ -25,6 +25,7 @@ def due(unit):
         "workspace/due.html",
         unit=unit,
         items=items,
+        groups=due_groups(items),
         kinds=DUE_KINDS,
         kind=kind,
         today=today,

@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass, field
 
 from portal import clock
-from portal.persons.models import Person
+from portal.persons.models import Person, StatusEpisode
 from portal.prevention.models import PreventionModel
 from portal.villages.models import Village
 from tests.world import canary
@@ -160,6 +160,34 @@ REGISTERS = {
             "participants": "30",
         },
     ),
+    "team-members": (
+        "team_member_id",
+        lambda w: {
+            "episode_id": w.row_id[(StatusEpisode, "A")],
+            "role": "member",
+            "full_name": "Hà Văn Mẹ",
+            "position": "",
+        },
+    ),
+    "residence-checks": (
+        "residence_check_id",
+        lambda w: {"person_id": w.row_id[(Person, "A")], "checked_on": "01/06/2025", "outcome": "present"},
+    ),
+    "absences": (
+        "absence_id",
+        lambda w: {"person_id": w.row_id[(Person, "A")], "left_on": "01/06/2025", "returned_on": "05/06/2025"},
+    ),
+    "determinations": (
+        "determination_id",
+        lambda w: {
+            "person_id": w.row_id[(Person, "A")],
+            "test_id": "",
+            "requested_on": "01/06/2025",
+            "facility": "Bệnh viện tỉnh",
+            "result_on": "",
+            "result": "",
+        },
+    ),
     "incidents": (
         "incident_id",
         lambda w: {
@@ -179,7 +207,12 @@ UPDATE_BODIES = {
 
 
 # A register's endpoints are named after its blueprint, which is its URL segment unless that would mislead.
-BLUEPRINTS = {"tests": "drug_tests", "models": "prevention_models"}
+BLUEPRINTS = {
+    "tests": "drug_tests",
+    "models": "prevention_models",
+    "team-members": "team_members",
+    "residence-checks": "residence_checks",
+}
 PERSONAL_REGISTERS = {"missed-cases"}  # a viewer reads every register but these
 
 
@@ -338,8 +371,57 @@ def _import_routes() -> dict:
     }
 
 
+def _settle_world_moves(world):
+    """prepare: the world's moves settled, so that its person may move again."""
+    from portal.cases.models import CaseTransfer
+    from portal.extensions import db
+
+    for transfer_id in world.transfer_out.values():
+        db.session.get(CaseTransfer, transfer_id).state = "accepted"
+
+
+def _case_routes() -> dict:
+    return {
+        "cases.form_pdf": UnitRoute(
+            "registers.read_personal",
+            ("commune",),
+            "officer_a",
+            "A",
+            {"status_episode_id": "row"},
+            params={"number": "07"},
+        ),
+        "cases.move": UnitRoute(
+            "registers.write",
+            ("commune",),
+            "officer_a",
+            "A",
+            {"person_id": "row"},
+            body=lambda w: {
+                "to_commune_id": str(w.unit_id["B"]),
+                "destination": "",
+                "moved_on": clock.today().strftime("%d/%m/%Y"),
+                "reason": "Chuyển nơi ở",
+            },
+            prepare=_settle_world_moves,
+        ),
+        "cases.transfers": UnitRoute("registers.read_personal", ("commune",), "officer_a", "A"),
+        "cases.accept": UnitRoute(
+            "registers.write",
+            ("commune",),
+            "officer_b",
+            "B",
+            {"transfer_id": "received_transfer"},
+            body=lambda w: {"village_id": str(w.row_id[(Village, "B")])},
+        ),
+        "cases.form_08": UnitRoute(
+            "registers.read_personal", ("commune",), "officer_a", "A", {"transfer_id": "sent_transfer"}
+        ),
+    }
+
+
 UNIT_ROUTES = {
     "units.home": UnitRoute("unit.view", ALL_LEVELS, "officer_a", "A"),
+    **_case_routes(),
     "workspace.due": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.past": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.failing": UnitRoute("registers.read", ("commune",), "viewer_a", "A", params={"code": "C4"}),

@@ -21,7 +21,7 @@ STATE_TABLES = (
     "dossier_attachment",
 )
 # Object kinds that belong to one commune, like a register row: reachable only through that commune.
-COMMUNE_OBJECTS = ("row", "dossier", "attachment")
+COMMUNE_OBJECTS = ("row", "dossier", "attachment", "sent_transfer", "received_transfer")
 PARAM_MODEL = {m.__tablename__ + "_id": m for m in tenant_models}
 
 
@@ -102,6 +102,10 @@ def object_choices(world, kind: str, param: str):
         ]
     if kind == "account":
         return [({"user_id": world.user_id[name]}, USERS[name][1], name) for name in USERS]
+    if kind == "sent_transfer":  # a move between communes, named by its sender
+        return [({param: world.transfer_out[key]}, key, None) for key in COMMUNES]
+    if kind == "received_transfer":  # the same moves, named by their receivers
+        return [({param: world.transfer_in[key]}, key, None) for key in COMMUNES]
     raise ValueError(kind)
 
 
@@ -116,6 +120,8 @@ def owner_object_ids(world, route) -> dict:
         elif kind == "attachment":
             values["dossier_id"] = world.dossier_id[route.owner_unit]
             values["attachment_id"] = world.attachment_id[route.owner_unit]
+        elif kind in ("sent_transfer", "received_transfer"):
+            values[param] = (world.transfer_out if kind == "sent_transfer" else world.transfer_in)[route.owner_unit]
     return values
 
 

@@ -62,7 +62,12 @@ def test_legal_terms():
 @pytest.mark.clock
 def test_compulsory_rehab_terms_change_on_1_july_2026():
     assert allowed_terms("rehab_compulsory", date(2026, 6, 30)) == tuple(range(12, 25))
-    assert allowed_terms("rehab_compulsory", date(2026, 7, 1)) == (24, 36)
+    assert allowed_terms("rehab_compulsory", date(2026, 7, 1)) == (24,)  # a first treatment
+    assert allowed_terms("rehab_compulsory", date(2026, 7, 1), repeat=True) == (36,)  # a repeat
+    assert allowed_terms("rehab_compulsory", date(2026, 6, 30), repeat=True) == tuple(range(12, 25))
+    # a minor (12 to under 18): 6-12 months, before and after the change
+    assert allowed_terms("rehab_compulsory", date(2026, 6, 30), age=15) == tuple(range(6, 13))
+    assert allowed_terms("rehab_compulsory", date(2026, 7, 1), age=17, repeat=True) == tuple(range(6, 13))
     assert allowed_terms("rehab_home", date(2026, 7, 1)) == tuple(range(6, 13))
 
 

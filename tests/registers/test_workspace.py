@@ -133,7 +133,7 @@ def test_after_the_management_ends_a_new_one_may_start(app, world, login):
     again = client.post(f"/u/{A}/episodes/", data=_episode_body(person, "addict", date(2025, 2, 1)))
     assert again.status_code == 302, _errors(again)
     page = client.get(f"/u/{A}/persons/{person}").get_data(as_text=True)
-    assert "Người nghiện ma túy" in page and "Đăng ký cai nghiện hoặc điều trị methadone" in page  # due next
+    assert "Người nghiện ma túy" in page and "Người nghiện chưa cai nghiện hoặc điều trị methadone" in page  # due next
 
 
 def test_the_current_situation_is_derived_from_the_episodes(app, world, login):
