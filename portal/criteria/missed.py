@@ -21,6 +21,7 @@ from portal import clock
 from portal.criteria.results import province_code, version_in_force
 from portal.drug_tests.models import FOUND_BY, DrugTest, MissedCase, SuspicionLead
 from portal.drug_tests.registers import drug_tests
+from portal.persons.registers import status_episodes
 from portal.extensions import db
 from portal.persons.legal_terms import KINDS
 from portal.persons.models import StatusEpisode
@@ -109,6 +110,25 @@ def judge(commune_id: int, test, today: date) -> bool:
 @drug_tests.follow
 def _judge_saved_test(commune, actor, test, created) -> None:
     judge(commune.id, test, clock.today())
+
+
+@status_episodes.follow
+def _judge_again_on_episode(commune, actor, episode, created) -> None:
+    """A decision entered after the test (the officer records the paper in order: the test, then the
+    decision) may answer a miss that was judged before it existed: the person's open misses, judged again."""
+    if not KINDS[episode.kind].on_register:
+        return
+    for case in db.session.scalars(
+        select(MissedCase).where(
+            MissedCase.commune_id == commune.id,
+            MissedCase.person_id == episode.person_id,
+            MissedCase.resolved_on.is_(None),
+            MissedCase.deleted_at.is_(None),
+        )
+    ).all():
+        test = db.session.get(DrugTest, case.test_id)
+        if test is not None and test.deleted_at is None:
+            judge(commune.id, test, clock.today())
 
 
 def rejudge_first_rule(today: date) -> int:
