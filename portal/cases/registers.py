@@ -20,7 +20,8 @@ from portal.cases.official_forms import TITLES, forms_of
 from portal.extensions import db
 from portal.persons.legal_terms import KIND_LABELS, legal_end
 from portal.persons.models import StatusEpisode
-from portal.persons.registers import person_link, person_name, persons, status_episodes
+from portal.drug_tests.registers import drug_tests, suspicion_leads
+from portal.persons.registers import person_link, person_name, persons, reintegration_supports, status_episodes
 from portal.registers.access import live_rows
 from portal.registers.registry import declare
 from portal.registers.spec import Column, Register, choice_filter
@@ -225,3 +226,72 @@ def _person_case(commune, person, personal) -> dict:
         "check_outcomes": CHECK_OUTCOMES,
         "determination_results": DETERMINATION_RESULTS,
     }
+
+
+# A person who moved away ------------------------------------------------------------------------------
+
+
+def _moved(commune, person_id: int | None) -> CaseTransfer | None:
+    """The settled move of the person out of this commune: accepted by the receiver, or out of the province.
+    Until the receiver accepts, the sender may still correct what it holds."""
+    if not person_id:
+        return None
+    return db.session.scalar(
+        db.select(CaseTransfer)
+        .where(
+            CaseTransfer.commune_id == commune.id,
+            CaseTransfer.person_id == person_id,
+            CaseTransfer.state.in_(("accepted", "left_province")),
+        )
+        .order_by(CaseTransfer.id.desc())
+        .limit(1)
+    )
+
+
+def _kept_as_it_was(transfer: CaseTransfer) -> str:
+    where = transfer.receiver.name if transfer.receiver else transfer.destination
+    return str(
+        _l(
+            "%(name)s moved to %(where)s on %(day)s: this commune keeps its records of the person as they were, "
+            "and the file goes on there.",
+            name=transfer.full_name,
+            where=where,
+            day=format_day(transfer.moved_on),
+        )
+    )
+
+
+def _person_id_of(register, row, data) -> int | None:
+    if register is persons:
+        return row.id if row is not None else None
+    if register is team_members:
+        episode_id = (data or {}).get("episode_id") or (row.episode_id if row is not None else None)
+        episode = db.session.get(StatusEpisode, episode_id) if episode_id else None
+        return episode.person_id if episode is not None else None
+    return (data or {}).get("person_id") or (getattr(row, "person_id", None) if row is not None else None)
+
+
+def _frozen_after_a_move(register):
+    def rule(commune, row, data):
+        transfer = _moved(commune, _person_id_of(register, row, data))
+        return _kept_as_it_was(transfer) if transfer is not None else None
+
+    return rule
+
+
+def _guard_moved_persons() -> None:
+    for register in (
+        persons,
+        status_episodes,
+        reintegration_supports,
+        suspicion_leads,
+        drug_tests,
+        team_members,
+        residence_checks,
+        absences,
+        determinations,
+    ):
+        register.guard(_frozen_after_a_move(register))
+
+
+_guard_moved_persons()

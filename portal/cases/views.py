@@ -120,8 +120,8 @@ def move(unit, person_id):
             for name, message in errors.items():
                 if name in form:
                     form[name].errors = [*form[name].errors, str(message)]
-    status = 422 if request.method == "POST" else 200
-    return render_template("cases/move.html", unit=unit, person=person, form=form, errors=errors), status
+    # a refused form answers 200 with its errors beside the fields, as every form of the portal does
+    return render_template("cases/move.html", unit=unit, person=person, form=form, errors=errors)
 
 
 @requires(REGISTERS_READ_PERSONAL, COMMUNE)
@@ -156,7 +156,7 @@ def accept(unit, transfer_id):
         db.session.commit()
     except transfers.TransferRefused as refused:
         db.session.rollback()
-        return transfers_page(unit, accept_form=form, refused={transfer_id: refused.errors}), 422
+        return transfers_page(unit, accept_form=form, refused={transfer_id: refused.errors})
     return redirect(url_for("persons.show", unit_code=unit.address, person_id=person.id))
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, false, func, not_, select
+from sqlalchemy import and_, case, exists, false, func, not_, or_, select
 
+from portal.cases.models import Determination
 from portal.drug_tests.models import MISSED_REASONS, DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
 from portal.hotspots.models import Hotspot, HotspotStatus
@@ -86,9 +87,21 @@ def _in_custody(frame):
     return _person_has(sorted(CUSTODY), frame.day)
 
 
+def _determined(frame, person_id=Person.id, commune_id=Person.commune_id):
+    """An addiction determination of "addicted" on record by the day (portal/cases)."""
+    return exists().where(
+        Determination.commune_id == commune_id,
+        Determination.person_id == person_id,
+        Determination.deleted_at.is_(None),
+        Determination.result == "addicted",
+        Determination.result_on <= frame.day,
+    )
+
+
 def _has_file(frame):
     """A management file: the addiction determination or a measure's decision is recorded."""
-    return _person_has(sorted(ADDICT_FILE_KINDS), frame.day, StatusEpisode.decision_on.is_not(None))
+    decided = _person_has(sorted(ADDICT_FILE_KINDS), frame.day, StatusEpisode.decision_on.is_not(None))
+    return or_(decided, _determined(frame))
 
 
 def _measured_addicts(commune_id, frame):
@@ -104,7 +117,8 @@ def _why_addict_fails(person, frame) -> str:
     running = [e for e in person.episodes if e.deleted_at is None and e.running_on(frame.day)]
     if any(e.kind in CUSTODY for e in running):
         return str(_l("In custody: counted apart, not as treated"))
-    if not any(e.kind in ADDICT_FILE_KINDS and e.decision_on for e in running):
+    decided = any(e.kind in ADDICT_FILE_KINDS and e.decision_on for e in running)
+    if not decided and not db.session.scalar(select(_determined(frame, person.id, person.commune_id))):
         return str(_l("No management file: no addiction determination or decision recorded"))
     return str(_l("No rehab, treatment or waiting for a compulsory-rehab decision"))
 

@@ -21,10 +21,10 @@ from portal import clock
 from portal.criteria.results import province_code, version_in_force
 from portal.drug_tests.models import FOUND_BY, DrugTest, MissedCase, SuspicionLead
 from portal.drug_tests.registers import drug_tests
-from portal.persons.registers import status_episodes
 from portal.extensions import db
 from portal.persons.legal_terms import KINDS
 from portal.persons.models import StatusEpisode
+from portal.persons.registers import status_episodes
 from portal.tenancy.settings import days_off as province_days_off
 from portal.working_days import add_working_days
 

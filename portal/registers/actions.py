@@ -61,6 +61,8 @@ def save_row(register: Register, commune: AdminUnit, actor, row, data: dict, see
     _acting(actor)
     if row is not None and row.version != seen_version:
         raise Conflict(row)
+    if refused := refusal(register, commune, row, data):
+        return row, {"__all__": refused}
     errors = register.validate(commune, data, row) if register.validate else {}
     if errors:
         return row, errors
@@ -79,13 +81,23 @@ def save_row(register: Register, commune: AdminUnit, actor, row, data: dict, see
     return row, {}
 
 
-def delete_row(register: Register, commune: AdminUnit, actor, row) -> None:
+def refusal(register: Register, commune: AdminUnit, row, data: dict | None):
+    """Why a domain above forbids this write, or None."""
+    return next((why for rule in register.guards if (why := rule(commune, row, data))), None)
+
+
+def delete_row(register: Register, commune: AdminUnit, actor, row) -> dict:
+    if refused := refusal(register, commune, row, None):
+        return {"__all__": refused}
     _acting(actor)
     row.deleted_at = clock.utcnow()
     db.session.flush()
+    return {}
 
 
 def restore_row(register: Register, commune: AdminUnit, actor, row) -> dict:
+    if refused := refusal(register, commune, row, None):
+        return {"__all__": refused}
     _acting(actor)
     row.deleted_at = None
     return _flush(row)

@@ -87,6 +87,9 @@ class Register:
     # Rules of other domains that follow this register's saves, same signature and transaction; a domain
     # that depends on this one adds its rule where it declares its own registers (see `follow`).
     followers: list[Callable] = field(default_factory=list)
+    # Writes a domain above forbids: (commune, row|None, data|None) -> a message, or None. A person who
+    # moved to another commune keeps their records here as they were (portal/cases/registers.py).
+    guards: list[Callable] = field(default_factory=list)
     # Who reads the register: a register derived from a field some roles may not see (missed cases are
     # positive tests) is read only with registers.read_personal.
     read_permission: str = REGISTERS_READ
@@ -124,6 +127,11 @@ class Register:
     def follow(self, rule: Callable) -> Callable:
         """Run `rule` after every save of this register (a higher domain's consequence of a lower one's write)."""
         self.followers.append(rule)
+        return rule
+
+    def guard(self, rule: Callable) -> Callable:
+        """Refuse a create, change, delete or restore of this register when `rule` says why."""
+        self.guards.append(rule)
         return rule
 
     def add_detail(self, part: Callable) -> Callable:

@@ -320,7 +320,10 @@ class RegisterPages:
     @requires(REGISTERS_WRITE, COMMUNE)
     def delete(self, unit, **ids):
         row = get_row(self.register, unit, ids[self.param])
-        actions.delete_row(self.register, unit, current_user, row)
+        errors = actions.delete_row(self.register, unit, current_user, row)
+        if errors:
+            flash(errors["__all__"], "error")
+            return redirect(url_for(f"{self.register.name}.show", unit_code=unit.address, **{self.param: row.id}))
         message = _(
             "%(what)s deleted. You can restore it from the deleted list.", what=self.register.describe(row, True)
         )

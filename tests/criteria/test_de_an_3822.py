@@ -220,13 +220,21 @@ def test_c1_asks_for_a_file_and_a_measure_counts_waiting_and_sets_custody_apart(
     episode(no_file, "rehab_home", term_months="6", decision_number="5/QĐ-UBND", decision_on="")
     waiting = _person(client, world, "Người Chờ Quyết Định Bắt Buộc")
     episode(waiting, "addict", decision_on=_day(start), decision_number="KL-01")
-    episode(waiting, "awaiting_compulsory")
+    episode(waiting, "awaiting_compulsory", held_at="family")
     jailed = _person(client, world, "Người Nghiện Đang Chấp Hành Án")
     episode(jailed, "addict", decision_on=_day(start), decision_number="KL-02")
     episode(jailed, "prison")
+    determined = _person(client, world, "Người Nghiện Có Phiếu Xác Định")  # the file is the determination's slip
+    episode(determined, "addict")
+    episode(determined, "rehab_home", term_months="6")
+    assert "Người Nghiện Có Phiếu Xác Định" in _failing(client, "C1", today)  # no file yet
+    slip = {"person_id": determined, "test_id": "", "requested_on": _day(start), "facility": "Bệnh viện tỉnh"}
+    slip |= {"doctor": "", "result_on": _day(start), "result": "addicted"}
+    assert client.post(f"/u/{A}/determinations/", data=slip).status_code == 302
     page = client.get(f"/u/{A}/criteria/C1/").get_data(as_text=True)
     failing = page[page.index('id="failing-records"') : page.index('id="apart-records"')]
     assert "Người Nghiện Chưa Có Hồ Sơ" in failing and "Chưa có hồ sơ quản lý" in failing
+    assert "Người Nghiện Có Phiếu Xác Định" not in failing
     assert "Người Chờ Quyết Định Bắt Buộc" not in failing  # waiting counts as a measure applied
     apart = page[page.index('id="apart-records"') :]
     assert "Người Nghiện Đang Chấp Hành Án" in apart and "Người Nghiện Đang Chấp Hành Án" not in failing
