@@ -17,10 +17,10 @@ from portal.cases.models import (
     TeamMember,
 )
 from portal.cases.official_forms import TITLES, forms_of
+from portal.drug_tests.registers import drug_tests, suspicion_leads
 from portal.extensions import db
 from portal.persons.legal_terms import KIND_LABELS, legal_end
 from portal.persons.models import StatusEpisode
-from portal.drug_tests.registers import drug_tests, suspicion_leads
 from portal.persons.registers import person_link, person_name, persons, reintegration_supports, status_episodes
 from portal.registers.access import live_rows
 from portal.registers.registry import declare
