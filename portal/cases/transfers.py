@@ -236,18 +236,20 @@ def accept(receiver, actor, transfer: CaseTransfer, village_id) -> Person:
     village = db.session.scalar(live_rows(Village, receiver).where(Village.id == village_id)) if village_id else None
     if village is None:
         raise TransferRefused({"village_id": _l("Choose the village where the person now lives.")})
+    # In system scope: the sender's rows are read, and the sender's audit row is written (its RETURNING
+    # is read back under the sender's unit, which the receiver's reach does not hold).
     with system_scope(db.session, actor.id):
         person = _copy_file(transfer, receiver, village.id)
-    transfer.state, transfer.accepted_by, transfer.accepted_at = "accepted", actor.id, clock.utcnow()
-    transfer.received_person_id = person.id
-    for unit_id in (transfer.commune_id, receiver.id):
-        record(
-            "transfer_accepted",
-            actor_id=actor.id,
-            unit_id=unit_id,
-            object_type="case_transfer",
-            object_id=transfer.id,
-            after={"received_person_id": person.id},
-        )
-    db.session.flush()
+        transfer.state, transfer.accepted_by, transfer.accepted_at = "accepted", actor.id, clock.utcnow()
+        transfer.received_person_id = person.id
+        for unit_id in (transfer.commune_id, receiver.id):
+            record(
+                "transfer_accepted",
+                actor_id=actor.id,
+                unit_id=unit_id,
+                object_type="case_transfer",
+                object_id=transfer.id,
+                after={"received_person_id": person.id},
+            )
+        db.session.flush()
     return person

@@ -235,8 +235,24 @@ class CommuneDemo:
         """Users under management, one ending within the month."""
         for _ in range(self.rng.randint(2, 4)):
             person = self.new_person()
-            _episode(self.commune, person, "user_managed", self.ago(self.rng.choice((120, 200, 345, 360))))
+            start = self.ago(self.rng.choice((120, 200, 345, 360)))
+            episode = _episode(self.commune, person, "user_managed", start)
+            self.team(episode)
+            for months_ago in (3, 2, 1):  # the monthly checks, the latest one possibly missed
+                checked = self.today - timedelta(days=30 * months_ago + self.rng.randint(0, 12))
+                if checked > start and self.rng.random() < 0.85:
+                    self.add("residence-checks", {"person_id": person.id, "checked_on": checked, "outcome": "present"})
             self.test(person, self.ago(30), "under_management")
+
+    def team(self, episode) -> None:
+        """The Tổ quản lý a Form 07 names: the police officer, the village's representative, a relative who helps."""
+        for role, name, position, mentor in (
+            ("leader", _name(self.rng, "male"), "Cán bộ Công an xã", False),
+            ("deputy", _name(self.rng, "male"), "Trưởng thôn", False),
+            ("member", _name(self.rng, "female"), "Người thân trong gia đình", True),
+        ):
+            data = {"episode_id": episode.id, "role": role, "full_name": name, "position": position, "mentor": mentor}
+            self.add("team-members", data)
 
     def addicts_in_treatment(self) -> None:
         rng, commune = self.rng, self.commune
@@ -245,6 +261,9 @@ class CommuneDemo:
             start = self.ago(rng.randint(60, 240))
             _episode(commune, person, "addict", start)
             _episode(commune, person, "rehab_home", start + timedelta(days=4), term_months=rng.choice((6, 9, 12)))
+            determination = {"person_id": person.id, "test_id": None, "requested_on": start - timedelta(days=4)}
+            determination |= {"facility": "Bệnh viện Tâm thần tỉnh", "doctor": "", "result_on": start}
+            self.add("determinations", {**determination, "result": "addicted", "notes": ""})
         for _ in range(rng.randint(1, 3)):  # on methadone
             person = self.new_person()
             start = self.ago(rng.randint(300, 900))
@@ -269,6 +288,9 @@ class CommuneDemo:
                 end_reason="term_completed",
             )
             _episode(commune, person, "post_rehab", ended, post_rehab_after="voluntary")
+            away = ended + timedelta(days=60)
+            absence = {"person_id": person.id, "left_on": away, "returned_on": away + timedelta(days=6)}
+            self.add("absences", {**absence, "reported": rng.random() < 0.5, "notes": ""})
             self.add(
                 "supports",
                 {

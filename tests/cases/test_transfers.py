@@ -92,7 +92,7 @@ def test_a_move_to_another_commune_accepted_there(app, world, login):
         assert db.session.get(Person, received).transfer_id == transfer.id
         audited = db.session.scalars(
             select(AuditEvent.unit_id).where(
-                AuditEvent.action == "transfer_accepted", AuditEvent.object_id == transfer.id
+                AuditEvent.action == "transfer_accepted", AuditEvent.object_id == str(transfer.id)
             )
         ).all()
         assert sorted(audited) == sorted([world.unit_id["A"], world.unit_id["B"]])  # both ends

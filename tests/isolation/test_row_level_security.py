@@ -117,6 +117,34 @@ def test_writes_outside_the_write_reach_are_refused_by_the_database(app, world):
         )
 
 
+def test_a_move_between_communes_is_read_by_its_two_communes_and_no_third(app, world):
+    """The one table two communes read: the A→B move is the sender's and the receiver's, never C's; only
+    the sender records a move, and a third commune cannot settle it."""
+    a, b, c = world.unit_id["A"], world.unit_id["B"], world.unit_id["C"]
+    a_to_b = world.transfer_out["A"]
+    with app.app_context():
+        for reach, seen in ((a, True), (b, True), (c, False)):
+            set_reach(db.session, read=frozenset({reach}), write=frozenset({reach}))
+            rows = db.session.execute(text("SELECT id FROM case_transfer WHERE id = :t"), {"t": a_to_b}).all()
+            assert bool(rows) is seen, reach
+            db.session.rollback()
+        set_reach(db.session, read=frozenset({c}), write=frozenset({c}))
+        settled = db.session.execute(text("UPDATE case_transfer SET state = 'accepted' WHERE id = :t"), {"t": a_to_b})
+        assert settled.rowcount == 0
+        db.session.rollback()
+        set_reach(db.session, read=frozenset({b}), write=frozenset({b}))
+        with pytest.raises(DBAPIError, match="row-level security"):  # B cannot record a move as if A had
+            db.session.execute(
+                text(
+                    "INSERT INTO case_transfer (commune_id, to_commune_id, destination, person_id, full_name, born_on, "
+                    "case_kind, moved_on, reason, state, recorded_by, recorded_at, version) VALUES (:a, :b, '', 1, "
+                    "'X', '1990-01-01', 'user_managed', '2026-01-01', '', 'pending', :u, now(), 1)"
+                ),
+                {"a": a, "b": b, "u": world.user_id["officer_b"]},
+            )
+        db.session.rollback()
+
+
 def test_the_reach_lasts_one_transaction_and_follows_savepoints(app, world):
     a, b = world.unit_id["A"], world.unit_id["B"]
     with app.app_context():
