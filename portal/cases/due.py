@@ -153,7 +153,7 @@ def management_decision_steps(file: CaseFile, clock: Clock) -> list[DueItem]:
                         "management_decision",
                         what,
                         file,
-                        add_working_days(found.result_on, 3, clock.days_off),
+                        clock.after(found.result_on, "new_term"),
                         clock,
                         "new_term",
                         personal=True,
@@ -186,7 +186,7 @@ def determination_steps(file: CaseFile, clock: Clock) -> list[DueItem]:
                     "determination",
                     what,
                     file,
-                    add_working_days(test.tested_on, WORKING_DAYS["determination"], clock.days_off),
+                    clock.after(test.tested_on, "determination"),
                     clock,
                     "determination",
                     personal=True,
@@ -227,8 +227,10 @@ def addicted_steps(file: CaseFile, clock: Clock) -> list[DueItem]:
                     personal=True,
                 )
             )
-    anchors += [e.started_on for e in _running(file, clock.today, {"addict"})]
-    anchor = max(anchors, default=None)
+    episodes = [e.started_on for e in _running(file, clock.today, {"addict"})]
+    anchor = max([*anchors, *episodes], default=None)
+    # found only by the determination's slip (health data): not shown to those who may not read it
+    from_slip_only = not episodes
     if (
         anchor
         and not _running(file, clock.today, MEASURES | {"prison"})
@@ -242,6 +244,7 @@ def addicted_steps(file: CaseFile, clock: Clock) -> list[DueItem]:
                 clock.after(anchor, "no_treatment"),
                 clock,
                 "no_treatment",
+                personal=from_slip_only,
             )
         )
     return items

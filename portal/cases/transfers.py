@@ -26,6 +26,8 @@ from portal.registers.access import live_rows
 from portal.registers.due import DueItem
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.periods import province_code_of
+from portal.tenancy.settings import days_off
 from portal.villages.models import Village
 from portal.working_days import add_working_days
 
@@ -145,9 +147,10 @@ def transfer_of(commune, transfer_id: int, *, receiving: bool) -> CaseTransfer |
 
 def commune_due(commune, today: date) -> list[DueItem]:
     items = []
+    province_days_off = days_off(province_code_of(commune))
     for transfer in incoming(commune):
         if transfer.state == "pending":
-            due = add_working_days(transfer.moved_on, FILE_WORKING_DAYS)
+            due = add_working_days(transfer.moved_on, FILE_WORKING_DAYS, province_days_off)
             items.append(
                 DueItem(
                     "incoming_transfer",
@@ -157,7 +160,7 @@ def commune_due(commune, today: date) -> list[DueItem]:
                     due <= today,
                     "cases.transfers",
                     {},
-                    False,
+                    True,  # the list of moves is read with personal data only
                     "Nghị định 105/2021/NĐ-CP, Điều 43; Nghị định 116/2021/NĐ-CP, Điều 80",
                 )
             )

@@ -66,18 +66,23 @@ def _form_link(page, number) -> str:
     return page.get_by_role("link", name=re.compile(f"Mẫu {number}")).first.get_attribute("href")
 
 
-def _episode(page, base_url, kind_label, start, **fields):
-    page.goto(base_url + f"/u/{A}/persons/")
-    page.get_by_role("link", name=NAME).click()
-    page.get_by_role("link", name="Thêm diễn biến tình trạng").click()
-    editor(page).get_by_label("Tình trạng").select_option(label=kind_label)
-    editor(page).get_by_label("Từ ngày").fill(_day(start))
+def _fill(page, fields: dict) -> None:
+    """Type or choose each labelled field of the editor, as the officer reads its label."""
     for label, value in fields.items():
         field = editor(page).get_by_label(label, exact=True)
         if field.evaluate("e => e.tagName") == "SELECT":
             field.select_option(label=value)
         else:
             field.fill(value)
+
+
+def _episode(page, base_url, kind_label, start, **fields):
+    page.goto(base_url + f"/u/{A}/persons/")
+    page.get_by_role("link", name=NAME).click()
+    page.get_by_role("link", name="Thêm diễn biến tình trạng").click()
+    editor(page).get_by_label("Tình trạng").select_option(label=kind_label)
+    editor(page).get_by_label("Từ ngày").fill(_day(start))
+    _fill(page, fields)
     _save(page, "Đã thêm")
 
 
@@ -86,14 +91,8 @@ def _edit_episode(page, base_url, kind_label, **fields):
     page.get_by_role("link", name=NAME).click()
     page.get_by_role("link", name=kind_label).first.click()
     page.get_by_role("link", name="Sửa").click()
-    for label, value in fields.items():
-        field = editor(page).get_by_label(label, exact=True)
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(label=value)
-        else:
-            field.fill(value)
-    page.get_by_role("button", name="Lưu").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã lưu")
+    _fill(page, fields)
+    _save(page, "Đã lưu")
 
 
 def test_a_case_from_the_positive_test_to_form_54(page, checks, base_url):
@@ -289,12 +288,16 @@ def test_a_case_from_the_positive_test_to_form_54(page, checks, base_url):
         page.get_by_role("link", name=NAME).first.click()
         page.get_by_role("link", name="Quản lý sau cai nghiện ma túy tại nơi cư trú").first.click()
         page.get_by_role("link", name="Sửa").click()
-        editor(page).get_by_label("Ngày kết thúc").fill(_day(ends))
-        editor(page).get_by_label("Lý do kết thúc").select_option(label="Hết thời hạn (Mẫu 10 / 54 / 26a-b)")
-        editor(page).get_by_label("Số quyết định kết thúc").fill("54/GCN-UBND")
-        editor(page).get_by_label("Ngày quyết định kết thúc").fill(_day(ends))
-        page.get_by_role("button", name="Lưu").click()
-        expect(page.get_by_role("status")).to_contain_text("Đã lưu")
+        _fill(
+            page,
+            {
+                "Ngày kết thúc": _day(ends),
+                "Lý do kết thúc": "Hết thời hạn (Mẫu 10 / 54 / 26a-b)",
+                "Số quyết định kết thúc": "54/GCN-UBND",
+                "Ngày quyết định kết thúc": _day(ends),
+            },
+        )
+        _save(page, "Đã lưu")
         expect(_due(page, base_url, B, "period_ending")).not_to_contain_text(NAME)
         page.goto(base_url + f"/u/{B}/persons/?q=" + NAME)
         page.get_by_role("link", name=NAME).first.click()
