@@ -31,6 +31,7 @@ TRANSFER_STATES = {
     "pending": _l("Waiting for the receiving commune"),
     "accepted": _l("Accepted"),
     "left_province": _l("Moved out of the province"),
+    "withdrawn": _l("Withdrawn by the sending commune"),
 }
 
 

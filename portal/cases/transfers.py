@@ -127,6 +127,33 @@ def record_move(
     return transfer
 
 
+def withdraw(commune, actor, transfer: CaseTransfer) -> None:
+    """The sender takes back a move recorded by mistake, before the receiver accepts it: the carried period
+    runs again as if the move had not been recorded. Raises TransferRefused."""
+    if transfer.state != "pending":
+        raise TransferRefused({"transfer": _l("This move has already been settled.")})
+    episode = db.session.scalar(
+        live_rows(StatusEpisode, commune).where(
+            StatusEpisode.person_id == transfer.person_id,
+            StatusEpisode.kind == transfer.case_kind,
+            StatusEpisode.ended_on == transfer.moved_on,
+            StatusEpisode.end_reason == "moved_away",
+        )
+    )
+    if episode is not None:
+        episode.ended_on, episode.end_reason = None, None
+    transfer.state = "withdrawn"
+    db.session.flush()
+    record(
+        "transfer_withdrawn",
+        actor_id=actor.id,
+        unit_id=commune.id,
+        object_type="case_transfer",
+        object_id=transfer.id,
+        after={"person_id": transfer.person_id},
+    )
+
+
 def incoming(commune) -> list[CaseTransfer]:
     return db.session.scalars(
         select(CaseTransfer).where(CaseTransfer.to_commune_id == commune.id).order_by(CaseTransfer.moved_on.desc())

@@ -1,7 +1,7 @@
 """The pages of the case procedure beyond its registers: the official forms as PDF, the move of a person
 to another commune, and the commune's transfers (those it sent, those coming to it)."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -158,6 +158,22 @@ def accept(unit, transfer_id):
         db.session.rollback()
         return transfers_page(unit, accept_form=form, refused={transfer_id: refused.errors})
     return redirect(url_for("persons.show", unit_code=unit.address, person_id=person.id))
+
+
+@cases.post("/transfers/<int:transfer_id>/withdraw")
+@requires(REGISTERS_WRITE, COMMUNE)
+def withdraw(unit, transfer_id):
+    transfer = transfers.transfer_of(unit, transfer_id, receiving=False)
+    if transfer is None:
+        abort(404)
+    try:
+        transfers.withdraw(unit, current_user, transfer)
+        db.session.commit()
+    except transfers.TransferRefused as refused:
+        db.session.rollback()
+        return transfers_page(unit, refused={transfer_id: refused.errors})
+    flash(_("The move of %(name)s was withdrawn: the period runs here again.", name=transfer.full_name), "success")
+    return redirect(url_for("cases.transfers", unit_code=unit.address))
 
 
 @cases.get("/transfers/<int:transfer_id>/form-08.pdf")

@@ -120,12 +120,8 @@ def test_a_move_to_another_commune_accepted_there(app, world, login):
     assert edit.status_code == 302 and officer_a.get(f"/u/{A}/persons/{person}").status_code == 200  # not deleted
     assert version == 2  # created, then ended by the move; nothing since
     assert officer_a.get(f"/u/{A}/persons/{received}").status_code == 404
-    assert (
-        officer_b.post(
-            f"/u/{B}/transfers/{transfer.id}/accept", data={"village_id": world.row_id[(Village, "B")]}
-        ).status_code
-        == 200
-    )
+    twice = officer_b.post(f"/u/{B}/transfers/{transfer.id}/accept", data={"village_id": world.row_id[(Village, "B")]})
+    assert "Việc chuyển đi này đã được giải quyết." in twice.get_data(as_text=True)
 
 
 def test_only_a_managed_person_moves_with_a_file_and_once(world, login):
@@ -163,3 +159,36 @@ def test_a_move_out_of_the_province_ends_the_case_here(app, world, login):
     outgoing = officer_a.get(f"/u/{A}/transfers/").get_data(as_text=True)
     assert "Phường Hà Đông, Hà Nội" in outgoing and "Chuyển ra ngoài tỉnh" in outgoing
     assert "Lò Văn Đi" not in due_group(officer_a, "")
+
+
+def test_a_move_recorded_by_mistake_is_withdrawn_before_the_receiver_accepts(app, world, login):
+    officer_a, officer_b = login("officer_a"), login("officer_b")
+    person = _managed_person(officer_a, world)
+    assert _move(officer_a, person, world.unit_id["B"], clock.today()).status_code == 302
+    with app.app_context(), system_scope(db.session):
+        transfer = db.session.scalar(select(CaseTransfer).where(CaseTransfer.person_id == person)).id
+    assert "Lò Văn Đi" in due_group(officer_b, "incoming_transfer", B)
+    response = officer_a.post(f"/u/{A}/transfers/{transfer}/withdraw")
+    assert response.status_code == 302
+    assert "Đã rút lại việc chuyển đi của Lò Văn Đi" in officer_a.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    with app.app_context(), system_scope(db.session):
+        episode = db.session.scalar(select(StatusEpisode).where(StatusEpisode.person_id == person))
+        assert (episode.ended_on, episode.end_reason) == (None, None)  # the period runs here again
+    assert "Lò Văn Đi" not in due_group(officer_b, "incoming_transfer", B)
+    assert (
+        officer_b.post(
+            f"/u/{B}/transfers/{transfer}/accept", data={"village_id": world.row_id[(Village, "B")]}
+        ).status_code
+        == 200
+    )
+    again = officer_a.post(f"/u/{A}/transfers/{transfer}/withdraw")
+    assert "Việc chuyển đi này đã được giải quyết." in again.get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):
+        assert (
+            db.session.scalar(
+                select(Person).where(Person.commune_id == world.unit_id["B"], Person.transfer_id == transfer)
+            )
+            is None
+        )

@@ -413,6 +413,9 @@ def _case_routes() -> dict:
             {"transfer_id": "received_transfer"},
             body=lambda w: {"village_id": str(w.row_id[(Village, "B")])},
         ),
+        "cases.withdraw": UnitRoute(
+            "registers.write", ("commune",), "officer_a", "A", {"transfer_id": "sent_transfer"}
+        ),
         "cases.form_08": UnitRoute(
             "registers.read_personal", ("commune",), "officer_a", "A", {"transfer_id": "sent_transfer"}
         ),
