@@ -113,12 +113,16 @@ class CoreOnTenantData(ScopeMissing):
     """A statement on a tenant table through its Table, not its model: the guard cannot scope it."""
 
 
-def _touches_tenant_data(state) -> bool:
-    """A tenant-owned entity anywhere in the statement: at the top, or only inside a subquery (which
-    with_loader_criteria scopes too). Tenant tables named as plain Core tables cannot be scoped: they
-    are refused outside system scope."""
+# The guard's decision for each statement shape (its SQLAlchemy cache key, parameter values left out):
+# (whether a model of tenant data is in it, whether a tenant table appears as a plain Core table).
+# Inspecting a statement walks all of it; the same shape runs on every page, so it is decided once.
+DECISIONS: dict[tuple, tuple[bool, bool]] = {}
+DECISIONS_KEPT = 10_000  # shapes remembered at most (a few hundred in practice); then forgotten at once
+
+
+def _inspect(state) -> tuple[bool, bool]:
     if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
-        return True
+        return True, False
     tenant_tables = {m.__table__ for m in tenant_models}
     through_models, raw = False, False
     for node in visitors.iterate(state.statement):
@@ -127,6 +131,26 @@ def _touches_tenant_data(state) -> bool:
             through_models = True
         elif isinstance(node, Table) and node in tenant_tables:
             raw = True
+    return through_models, raw
+
+
+def _decision(state) -> tuple[bool, bool]:
+    key = state.statement._generate_cache_key()  # memoized on the statement: its execution reuses it
+    if key is None:  # a statement SQLAlchemy cannot cache is inspected every time
+        return _inspect(state)
+    decided = DECISIONS.get(key.key)
+    if decided is None:
+        if len(DECISIONS) >= DECISIONS_KEPT:
+            DECISIONS.clear()
+        decided = DECISIONS[key.key] = _inspect(state)
+    return decided
+
+
+def _touches_tenant_data(state) -> bool:
+    """A tenant-owned entity anywhere in the statement: at the top, or only inside a subquery (which
+    with_loader_criteria scopes too). Tenant tables named as plain Core tables cannot be scoped: they
+    are refused outside system scope. Decided once per statement shape (`DECISIONS`)."""
+    through_models, raw = _decision(state)
     if raw and not through_models and not state.session.info.get(SYSTEM):
         raise CoreOnTenantData("a tenant table queried as a Core table: use its model, or system_scope")
     return through_models

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.audit.models import AuditEvent, AuditIsAppendOnly
 from portal.extensions import db
 from portal.tenancy.guard import (
+    DECISIONS,
     CoreOnTenantData,
     OutsideReach,
     ScopeMissing,
@@ -65,6 +66,34 @@ def test_a_tenant_table_queried_as_a_core_table_is_refused(app, world):
             with pytest.raises(CoreOnTenantData):
                 db.session.execute(statement)
             db.session.rollback()
+
+
+def test_the_guard_decides_once_per_statement_shape_and_scopes_every_execution(app, world):
+    """The decision whether a statement touches tenant data is kept per shape (its cache key); the scope is
+    still applied to each execution, with that request's reach."""
+    a, b = world.unit_id["A"], world.unit_id["B"]
+    with app.app_context():
+        DECISIONS.clear()
+
+        def villages_named(name):  # one shape, whatever the name
+            return select(Village).where(Village.name != name)
+
+        set_reach(db.session, read=frozenset({a}))
+        assert {v.commune_id for v in db.session.scalars(villages_named("x"))} == {a}
+        assert len(DECISIONS) == 1 and list(DECISIONS.values()) == [(True, False)]
+        set_reach(db.session, read=frozenset({b}))
+        assert {v.commune_id for v in db.session.scalars(villages_named("y"))} == {b}  # decided, scoped anew
+        assert len(DECISIONS) == 1
+        clear_reach(db.session)
+        with pytest.raises(ScopeMissing):  # a kept decision never skips the reach
+            db.session.scalars(villages_named("z")).all()
+        db.session.rollback()
+        set_reach(db.session, read=frozenset({a}))
+        for _ in range(2):  # a Core statement on a tenant table is refused every time, decided once
+            with pytest.raises(CoreOnTenantData):
+                db.session.execute(select(Village.__table__.c.name))
+            db.session.rollback()
+        assert len(DECISIONS) == 2
 
 
 def test_an_empty_reach_reads_nothing(app, world):
