@@ -178,7 +178,7 @@ def withdraw(unit, transfer_id):
 
 @cases.get("/transfers/<int:transfer_id>/form-08.pdf")
 @requires(REGISTERS_READ_PERSONAL, COMMUNE)
-def form_08(unit, transfer_id):
+def form_08_pdf(unit, transfer_id):
     transfer = transfers.transfer_of(unit, transfer_id, receiving=False)
     if transfer is None:
         abort(404)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text, update
 
 from portal.audit import actions as audit
 from portal.auth.models import RoleAssignment
+from portal.cases.models import Absence, Determination, ResidenceCheck, TeamMember
 from portal.criteria.results import refresh_all, refresh_commune
 from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
 from portal.extensions import db
@@ -264,7 +265,10 @@ def _attached(village: Village) -> dict:
     of_persons = {
         m: _ids(m, m.commune_id == here, m.person_id.in_(persons))
         for m in (StatusEpisode, ReintegrationSupport, SuspicionLead, DrugTest, MissedCase)
+        + (ResidenceCheck, Absence, Determination)
     }
+    episodes = of_persons[StatusEpisode]
+    of_persons[TeamMember] = _ids(TeamMember, TeamMember.commune_id == here, TeamMember.episode_id.in_(episodes))
     return {
         Village: [village.id],
         Household: households,

@@ -416,7 +416,7 @@ def _case_routes() -> dict:
         "cases.withdraw": UnitRoute(
             "registers.write", ("commune",), "officer_a", "A", {"transfer_id": "sent_transfer"}
         ),
-        "cases.form_08": UnitRoute(
+        "cases.form_08_pdf": UnitRoute(
             "registers.read_personal", ("commune",), "officer_a", "A", {"transfer_id": "sent_transfer"}
         ),
     }
