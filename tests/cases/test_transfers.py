@@ -16,7 +16,7 @@ from portal.tenancy.guard import system_scope
 from portal.villages.models import Village
 from tests.cases.test_procedure import add_episode, add_test, day, due_group, errors_of, new_person, pdf_text
 
-pytestmark = pytest.mark.clock
+pytestmark = pytest.mark.clock  # the move and its deadlines are days
 
 A, B = "15085", "15076"
 

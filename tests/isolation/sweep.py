@@ -19,6 +19,7 @@ STATE_TABLES = (
     "dossier_submission",
     "dossier_event",
     "dossier_attachment",
+    "case_transfer",  # moves between communes: the one record two communes read
 )
 # Object kinds that belong to one commune, like a register row: reachable only through that commune.
 COMMUNE_OBJECTS = ("row", "dossier", "attachment", "sent_transfer", "received_transfer")
@@ -83,6 +84,13 @@ def foreign_fingerprint(app, world, foreign_units: set[str]) -> tuple:
         )
         parts.append(
             tuple(tuple(r) for r in db.session.execute(text("SELECT * FROM user_account ORDER BY id")) if r.id in users)
+        )
+        parts.append(
+            tuple(
+                tuple(r)
+                for r in db.session.execute(text("SELECT * FROM case_transfer ORDER BY id"))
+                if r.commune_id in unit_ids or r.to_commune_id in unit_ids
+            )
         )
         db.session.rollback()
     return tuple(parts)
