@@ -63,13 +63,20 @@ def _get_urls(app, world, user):
 
 
 def _variants(endpoint: str):
-    """Register and account lists answer searches, filters and htmx fragments; other pages do not."""
-    if endpoint.startswith(("recognition.", "rollups.", "criteria.", "units.")):
+    """Register and account lists answer searches, filters and htmx fragments (a register's new and edit
+    pages are its list with the editor); an export answers the list's searches, not fragments; a row's
+    page and other pages answer neither."""
+    queries = ("", "?q=canary", "?deleted=1")
+    if endpoint.startswith(("recognition.", "rollups.", "criteria.", "units.", "cases.")) or endpoint.endswith(
+        ".show"
+    ):
         return [({}, "")]
+    if endpoint.endswith(".export"):
+        return [({}, query) for query in queries]
     return [
         (headers, query)
         for headers in ({}, *({"HX-Request": "true", "HX-Target": t} for t in HTMX_TARGETS))
-        for query in ("", "?q=canary", "?deleted=1")
+        for query in queries
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from portal.audit.actions import EXPORT, READ
 from portal.audit.models import AuditEvent
+from portal.cases.models import TeamMember
 from portal.extensions import db
 from portal.persons.models import Person
 from portal.tenancy.guard import system_scope
@@ -22,6 +23,7 @@ from tests.world import COMMUNES, USERS
 # The fields of the world's rows that hold a person's name, written out by hand.
 NAMES = {
     Person: "full_name",
+    TeamMember: "full_name",
     Household: "representative_name",
     HouseholdCommitment: "signer_name",
     Village: "head_name",
