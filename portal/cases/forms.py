@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from portal.cases.models import (
@@ -12,16 +12,12 @@ from portal.cases.models import (
     TeamMember,
 )
 from portal.registers.fields import RowSelectField
-from portal.registers.forms import RegisterForm, VnDateField, at_most, not_before, not_in_future
-
-
-def _choices(mapping, empty=False):
-    return ([SelectChoice("", _l("— choose —"))] if empty else []) + [SelectChoice(k, v) for k, v in mapping.items()]
+from portal.registers.forms import RegisterForm, VnDateField, at_most, choice_list, not_before, not_in_future
 
 
 class TeamMemberForm(RegisterForm):
     episode_id = RowSelectField(_l("Management decision"), model_name="status_episode")
-    role = SelectField(_l("Role in the team"), choices=_choices(TEAM_ROLES))
+    role = SelectField(_l("Role in the team"), choices=choice_list(TEAM_ROLES))
     full_name = StringField(
         _l("Full name"), validators=[DataRequired(message=_l("Enter the full name.")), at_most(TeamMember.full_name)]
     )
@@ -38,7 +34,7 @@ class ResidenceCheckForm(RegisterForm):
     checked_on = VnDateField(
         _l("Checked on"), validators=[DataRequired(message=_l("Enter the date of the check.")), not_in_future]
     )
-    outcome = SelectField(_l("Outcome"), choices=_choices(CHECK_OUTCOMES))
+    outcome = SelectField(_l("Outcome"), choices=choice_list(CHECK_OUTCOMES))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(ResidenceCheck.notes)])
 
 
@@ -75,5 +71,5 @@ class DeterminationForm(RegisterForm):
             not_before("requested_on", _l("The result cannot come before the request.")),
         ],
     )
-    result = SelectField(_l("Result"), choices=_choices(DETERMINATION_RESULTS, empty=True))
+    result = SelectField(_l("Result"), choices=choice_list(DETERMINATION_RESULTS, empty=True))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(Determination.notes)])

@@ -72,14 +72,19 @@ def _day(day: date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else BLANK
 
 
-def _chair(episode, commune) -> tuple[str, str]:
+def _chair(episode) -> tuple[str, str]:
     """Who signs: the chair, for the People's Committee when the law makes the committee decide."""
     by_committee = (episode.decision_body or "").startswith("Ủy ban")
     return ("TM. ỦY BAN NHÂN DÂN" if by_committee else "", "CHỦ TỊCH")
 
 
-def _decision(commune, episode, summary: str, number: str, day: date | None) -> Document:
-    signing_for, title = _chair(episode, commune)
+def _decision(commune, episode, summary: str, closing: bool = False) -> Document:
+    """The decision that opens the episode (its number, date and signer), or the one that closes it."""
+    if closing:  # the register keeps no signer of the closing decision: its name is left to sign
+        number, day, signer = episode.end_decision_number, episode.end_decision_on, ""
+    else:
+        number, day, signer = episode.decision_number, episode.decision_on, episode.decision_signer
+    signing_for, title = _chair(episode)
     return Document(
         "QUYẾT ĐỊNH",
         summary,
@@ -92,18 +97,12 @@ def _decision(commune, episode, summary: str, number: str, day: date | None) -> 
         ],
         signing_for=signing_for,
         signer_title=title,
-        signer_name=episode.decision_signer if day == episode.decision_on else "",
+        signer_name=signer,
     )
 
 
 def form_07(commune, person, episode, team, positive) -> Document:
-    doc = _decision(
-        commune,
-        episode,
-        "Về việc quản lý người sử dụng trái phép chất ma túy",
-        episode.decision_number,
-        episode.decision_on,
-    )
+    doc = _decision(commune, episode, "Về việc quản lý người sử dụng trái phép chất ma túy")
     doc.grounds.append("Căn cứ Nghị định số 105/2021/NĐ-CP ngày 04 tháng 12 năm 2021 của Chính phủ;")
     doc.grounds.append(
         "Xét Phiếu kết quả xét nghiệm chất ma túy trong cơ thể ngày "
@@ -130,7 +129,7 @@ def form_09_or_10(commune, person, episode, number: str) -> Document:
         if stopped
         else "Về việc chấm dứt quản lý người sử dụng trái phép chất ma túy"
     )
-    doc = _decision(commune, episode, summary, episode.end_decision_number, episode.end_decision_on)
+    doc = _decision(commune, episode, summary, closing=True)
     doc.grounds.append("Căn cứ Nghị định số 105/2021/NĐ-CP ngày 04 tháng 12 năm 2021 của Chính phủ;")
     doc.grounds.append(
         "Căn cứ Quyết định áp dụng biện pháp quản lý số "
@@ -160,7 +159,7 @@ def form_24(commune, person, episode) -> Document:
         if methadone
         else "Về việc cai nghiện ma túy tự nguyện tại gia đình, cộng đồng"
     )
-    doc = _decision(commune, episode, summary, episode.decision_number, episode.decision_on)
+    doc = _decision(commune, episode, summary)
     doc.grounds.append("Căn cứ Nghị định số 116/2021/NĐ-CP ngày 21 tháng 12 năm 2021 của Chính phủ;")
     doc.grounds.append(f"Xét hồ sơ đăng ký và đề nghị của Trưởng Công an {commune.name},")
     term = (
@@ -179,9 +178,7 @@ def form_24(commune, person, episode) -> Document:
 
 
 def form_51(commune, person, episode) -> Document:
-    doc = _decision(
-        commune, episode, "Về việc quản lý sau cai nghiện ma túy", episode.decision_number, episode.decision_on
-    )
+    doc = _decision(commune, episode, "Về việc quản lý sau cai nghiện ma túy")
     doc.grounds.append("Căn cứ Nghị định số 116/2021/NĐ-CP ngày 21 tháng 12 năm 2021 của Chính phủ;")
     doc.grounds.append(f"Xét đề nghị của Trưởng Công an {commune.name} (Mẫu 50),")
     after = POST_REHAB_AFTER.get(episode.post_rehab_after, ("", 12))[1]
@@ -197,13 +194,7 @@ def form_51(commune, person, episode) -> Document:
 
 
 def form_54(commune, person, episode) -> Document:
-    doc = _decision(
-        commune,
-        episode,
-        "Hoàn thành thời gian quản lý sau cai nghiện ma túy",
-        episode.end_decision_number,
-        episode.end_decision_on,
-    )
+    doc = _decision(commune, episode, "Hoàn thành thời gian quản lý sau cai nghiện ma túy", closing=True)
     doc.kind = "GIẤY CHỨNG NHẬN"
     doc.number = episode.end_decision_number or "……/GCN-UBND"
     doc.grounds = ["Căn cứ Nghị định số 116/2021/NĐ-CP ngày 21 tháng 12 năm 2021 của Chính phủ;"]

@@ -215,7 +215,7 @@ def _person_case(commune, person, personal) -> dict:
             .where(Determination.person_id == person.id)
             .order_by(Determination.requested_on.desc())
         ).all(),
-        "official_forms": [(e, forms_of(e)) for e in episodes if forms_of(e)],
+        "official_forms": [(e, numbers) for e in episodes if (numbers := forms_of(e))],
         "moves": db.session.scalars(
             db.select(CaseTransfer)
             .where(CaseTransfer.commune_id == commune.id, CaseTransfer.person_id == person.id)
@@ -261,19 +261,23 @@ def _kept_as_it_was(transfer: CaseTransfer) -> str:
     )
 
 
-def _person_id_of(register, row, data) -> int | None:
+def _person_id_of(register, commune, row, data) -> int | None:
     if register is persons:
         return row.id if row is not None else None
     if register is team_members:
         episode_id = (data or {}).get("episode_id") or (row.episode_id if row is not None else None)
-        episode = db.session.get(StatusEpisode, episode_id) if episode_id else None
+        episode = (
+            db.session.scalar(live_rows(StatusEpisode, commune).where(StatusEpisode.id == episode_id))
+            if episode_id
+            else None
+        )
         return episode.person_id if episode is not None else None
     return (data or {}).get("person_id") or (getattr(row, "person_id", None) if row is not None else None)
 
 
 def _frozen_after_a_move(register):
     def rule(commune, row, data):
-        transfer = _moved(commune, _person_id_of(register, row, data))
+        transfer = _moved(commune, _person_id_of(register, commune, row, data))
         return _kept_as_it_was(transfer) if transfer is not None else None
 
     return rule

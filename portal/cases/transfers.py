@@ -175,22 +175,22 @@ def transfer_of(commune, transfer_id: int, *, receiving: bool) -> CaseTransfer |
 def commune_due(commune, today: date) -> list[DueItem]:
     items = []
     province_days_off = days_off(province_code_of(commune))
-    for transfer in incoming(commune):
-        if transfer.state == "pending":
-            due = add_working_days(transfer.moved_on, FILE_WORKING_DAYS, province_days_off)
-            items.append(
-                DueItem(
-                    "incoming_transfer",
-                    str(_l("Moving here from %(from)s: accept the file", **{"from": transfer.sender.name})),
-                    transfer,
-                    due,
-                    due <= today,
-                    "cases.transfers",
-                    {},
-                    True,  # the list of moves is read with personal data only
-                    "Nghị định 105/2021/NĐ-CP, Điều 43; Nghị định 116/2021/NĐ-CP, Điều 80",
-                )
+    pending = select(CaseTransfer).where(CaseTransfer.to_commune_id == commune.id, CaseTransfer.state == "pending")
+    for transfer in db.session.scalars(pending):
+        due = add_working_days(transfer.moved_on, FILE_WORKING_DAYS, province_days_off)
+        items.append(
+            DueItem(
+                "incoming_transfer",
+                str(_l("Moving here from %(from)s: accept the file", **{"from": transfer.sender.name})),
+                transfer,
+                due,
+                due <= today,
+                "cases.transfers",
+                {},
+                True,  # the list of moves is read with personal data only
+                "Nghị định 105/2021/NĐ-CP, Điều 43; Nghị định 116/2021/NĐ-CP, Điều 80",
             )
+        )
     return items
 
 

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.persons.legal_terms import KIND_LABELS
 from portal.persons.models import Person, StatusEpisode
 from portal.registers.access import live_rows
+from portal.registers.fields import int_or_none
 from portal.registers.forms import VnDateField
 from portal.shell import downloads
 from portal.shell.forms import PortalForm
@@ -28,15 +29,8 @@ cases = unit_blueprint("cases", __name__)
 COMMUNE = ("commune",)
 
 
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return -1
-
-
 class MoveForm(PortalForm):
-    to_commune_id = SelectField(_l("Moves to the commune"), coerce=_int_or_none, validate_choice=False)
+    to_commune_id = SelectField(_l("Moves to the commune"), coerce=int_or_none, validate_choice=False)
     destination = StringField(
         _l("Or, outside the province, to"), validators=[Optional()], description=_l("e.g. Phường Hà Đông, Hà Nội")
     )
@@ -45,7 +39,7 @@ class MoveForm(PortalForm):
 
 
 class AcceptForm(PortalForm):
-    village_id = SelectField(_l("Village where the person now lives"), coerce=_int_or_none, validate_choice=False)
+    village_id = SelectField(_l("Village where the person now lives"), coerce=int_or_none, validate_choice=False)
 
 
 def _person(unit, person_id: int) -> Person:

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from portal.persons.legal_terms import END_REASONS, HELD_AT, KIND_LABELS, METHADONE_PHASES, POST_REHAB_AFTER
 from portal.persons.models import SEXES, Person, ReintegrationSupport, StatusEpisode
 from portal.registers.fields import RowSelectField
-from portal.registers.forms import RegisterForm, VnDateField, at_most, not_before, not_in_future
+from portal.registers.forms import RegisterForm, VnDateField, at_most, choice_list, not_before, not_in_future
 
 SUPPORT_KINDS = {
     "vocational_training": _l("Vocational training"),
@@ -16,10 +16,6 @@ SUPPORT_KINDS = {
 }
 
 
-def _choices(mapping, empty=False):
-    # the labels stay lazy: a form class is built at import, before any request has a language
-    return ([SelectChoice("", _l("— choose —"))] if empty else []) + [SelectChoice(k, v) for k, v in mapping.items()]
-
 
 class PersonForm(RegisterForm):
     full_name = StringField(
@@ -28,7 +24,7 @@ class PersonForm(RegisterForm):
     born_on = VnDateField(
         _l("Date of birth"), validators=[DataRequired(message=_l("Enter the date of birth.")), not_in_future]
     )
-    sex = SelectField(_l("Sex"), choices=_choices(SEXES))
+    sex = SelectField(_l("Sex"), choices=choice_list(SEXES))
     cccd = StringField(
         _l("CCCD number"),
         validators=[Optional()],
@@ -45,7 +41,7 @@ class PersonForm(RegisterForm):
 
 class StatusEpisodeForm(RegisterForm):
     person_id = RowSelectField(_l("Person"), model_name="person")
-    kind = SelectField(_l("Situation"), choices=_choices(KIND_LABELS))
+    kind = SelectField(_l("Situation"), choices=choice_list(KIND_LABELS))
     started_on = VnDateField(_l("From"), validators=[DataRequired(message=_l("Enter the start date.")), not_in_future])
     term_months = IntegerField(
         _l("Term (months)"),
@@ -57,19 +53,19 @@ class StatusEpisodeForm(RegisterForm):
     )
     repeat_treatment = BooleanField(_l("Not the person's first rehab treatment"))
     held_at = SelectField(
-        _l("Where the person is held while waiting"), choices=_choices(HELD_AT, empty=True), validators=[Optional()]
+        _l("Where the person is held while waiting"), choices=choice_list(HELD_AT, empty=True), validators=[Optional()]
     )
     treatment_phase = SelectField(
-        _l("Methadone phase"), choices=_choices(METHADONE_PHASES, empty=True), validators=[Optional()]
+        _l("Methadone phase"), choices=choice_list(METHADONE_PHASES, empty=True), validators=[Optional()]
     )
     post_rehab_after = SelectField(
-        _l("Post-rehab after"), choices=_choices({k: v[0] for k, v in POST_REHAB_AFTER.items()}, empty=True)
+        _l("Post-rehab after"), choices=choice_list({k: v[0] for k, v in POST_REHAB_AFTER.items()}, empty=True)
     )
     ended_on = VnDateField(
         _l("Ended on"),
         validators=[Optional(), not_in_future, not_before("started_on", _l("The end cannot come before the start."))],
     )
-    end_reason = SelectField(_l("Reason it ended"), choices=_choices(END_REASONS, empty=True))
+    end_reason = SelectField(_l("Reason it ended"), choices=choice_list(END_REASONS, empty=True))
     decision_number = StringField(
         _l("Decision number"),
         validators=[Optional(), at_most(StatusEpisode.decision_number)],
@@ -94,6 +90,6 @@ class StatusEpisodeForm(RegisterForm):
 class ReintegrationSupportForm(RegisterForm):
     person_id = RowSelectField(_l("Person"), model_name="person")
     given_on = VnDateField(_l("Date"), validators=[DataRequired(message=_l("Enter the date.")), not_in_future])
-    kind = SelectField(_l("Kind of support"), choices=_choices(SUPPORT_KINDS))
+    kind = SelectField(_l("Kind of support"), choices=choice_list(SUPPORT_KINDS))
     provider = StringField(_l("Given by"), validators=[Optional(), at_most(ReintegrationSupport.provider)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), at_most(ReintegrationSupport.notes)])

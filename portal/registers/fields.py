@@ -8,7 +8,7 @@ from wtforms.validators import ValidationError
 from portal.extensions import db
 
 
-def _int_or_none(value):
+def int_or_none(value):
     if value in (None, "", "None"):
         return None
     try:
@@ -22,7 +22,7 @@ class RowSelectField(SelectField):
     so an id of another commune is simply not a valid choice."""
 
     def __init__(self, label=None, validators=None, *, model_name: str = "", optional: bool = False, **kwargs):
-        super().__init__(label, validators, coerce=_int_or_none, **kwargs)
+        super().__init__(label, validators, coerce=int_or_none, **kwargs)
         self.model_name = model_name
         self.optional = optional
 

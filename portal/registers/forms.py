@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, ValidationError
+from wtforms import DateField, HiddenField, SelectChoice, ValidationError
 from wtforms.validators import Length
 from wtforms.widgets import TextInput
 
@@ -18,6 +18,12 @@ AT_MOST = _l("At most %(max)d characters.")
 def at_most(attribute) -> Length:
     """The form's check of a text field's length, at the limit its model declares."""
     return Length(max=limit(attribute), message=AT_MOST)
+
+
+def choice_list(mapping: dict, empty: bool = False) -> list:
+    """A select's choices from {stored value: label}, with a "choose" entry first when `empty`. The labels
+    stay lazy: a form class is built at import, before any request has a language."""
+    return ([SelectChoice("", _l("— choose —"))] if empty else []) + [SelectChoice(k, v) for k, v in mapping.items()]
 
 
 class RegisterForm(PortalForm):

@@ -2,6 +2,7 @@
 the names and titles its official documents carry."""
 
 import json
+from datetime import date
 from functools import cache
 
 from portal.tenancy.sync import TENANTS_DIR
@@ -28,6 +29,4 @@ def plan_settings(province_code: str) -> dict:
 
 def days_off(province_code: str) -> tuple:
     """The days the province gives off by decision (`days_off` in plan.json), besides the public holidays."""
-    from datetime import date
-
     return tuple(date.fromisoformat(d) for d in plan_settings(province_code).get("days_off", []))
