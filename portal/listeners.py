@@ -18,7 +18,7 @@ def hooks() -> list[tuple[type, str, object]]:
     from portal.criteria import results
     from portal.recognition import workflow
     from portal.registers.rows import RegisterRow
-    from portal.tenancy import guard, reads, rls
+    from portal.tenancy import guard, reads, rls, tree
 
     return [
         # Each new connection: SQLite keeps foreign keys, reads beside a writer (WAL), waits its turn.
@@ -34,6 +34,8 @@ def hooks() -> list[tuple[type, str, object]]:
         (RegisterRow, "refresh", reads.note_refreshed),
         (CaseTransfer, "load", reads.note_loaded),  # the one record two communes read: who is coming
         (CaseTransfer, "refresh", reads.note_refreshed),
+        # The unit tree each worker keeps: a flush that writes a unit or a lineage link gives it a new stamp.
+        (Session, "after_flush", tree.bump_stamp_on_change),
         # Kept results: the communes a transaction wrote are recomputed before it commits.
         (Session, "after_flush", results.remember_written_communes),
         (Session, "before_commit", results.keep_results_current),

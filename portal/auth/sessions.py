@@ -12,11 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import String, bindparam, cast, func, select, update
+from sqlalchemy.orm import defer, lazyload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import clock
-from portal.auth.models import User, UserSession
+from portal.auth.models import RoleAssignment, User, UserSession
 from portal.extensions import db, login_manager
+from portal.tenancy import tree
 from portal.tenancy.guard import acting_as
 
 # last_seen_at is written at most this often, not on every request.
@@ -78,26 +81,70 @@ def revoke_all_sessions(user_id: int) -> None:
     )
 
 
+def _identity_statement():
+    """Who the cookie's token is, in one statement: the live session, its account, the account's role
+    assignments (as "id:unit:role" text) and the tree's stamp (portal/tenancy/tree.py)."""
+    roles = (
+        select(func.aggregate_strings(_ROLE_TEXT, ","))
+        .where(RoleAssignment.user_id == User.id)
+        .scalar_subquery()
+    )
+    statement = (
+        select(User, UserSession.id, UserSession.created_at, UserSession.last_seen_at, UserSession.second_factor_at)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.revoked_at.is_(None))
+        .add_columns(roles)
+        .options(lazyload(User.assignments), defer(User.totp_secret))
+    )
+    return tree.read_stamp_with(statement)
+
+
+_ROLE_TEXT = (
+    cast(RoleAssignment.id, String) + ":" + cast(RoleAssignment.unit_id, String) + ":" + RoleAssignment.role
+)
+IDENTITY = _identity_statement()
+
+
+def _assignments(user_id: int, roles: str | None) -> list[RoleAssignment]:
+    """The account's role assignments, made in the session from the identity statement's text and the
+    kept tree (no statement): each as loaded, with its unit."""
+    assignments = []
+    for text_ in sorted((roles or "").split(","), key=lambda t: int(t.split(":", 1)[0]) if t else 0):
+        if not text_:
+            continue
+        assignment_id, unit_id, role = text_.split(":", 2)
+        assignment = RoleAssignment(id=int(assignment_id), user_id=user_id, unit_id=int(unit_id), role=role)
+        make_transient_to_detached(assignment)
+        merged = db.session.merge(assignment, load=False)
+        set_committed_value(merged, "unit", tree.unit(int(unit_id)))
+        assignments.append(merged)
+    return assignments
+
+
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
-    live = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
-    )
-    if live is None:
+    row = db.session.execute(IDENTITY, {"token_hash": token_hash(token)}).one_or_none()
+    if row is None:
         return None
-    acting_as(db.session, live.user_id)  # the session's own row, at the database too (signed actor)
+    user, session_id, created_at, last_seen_at, second_factor_at, roles, stamp = row
+    tree.saw_stamp(stamp)
+    user_id = user.id  # before a commit below expires the row
+    acting_as(db.session, user_id)  # the session's own row, at the database too (signed actor)
     now = clock.utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
-    user = db.session.get(User, live.user_id)
-    expired = now - aware(live.last_seen_at) > idle or now - aware(live.created_at) > absolute
-    if expired or user is None or not user.active:
-        live.revoked_at = now
-        db.session.commit()
+    expired = now - aware(last_seen_at) > idle or now - aware(created_at) > absolute
+    if expired or not user.active:
+        _touch(session_id, revoked_at=now)
         return None
-    if now - aware(live.last_seen_at) > _TOUCH_EVERY:
-        live.last_seen_at = now
-        db.session.commit()
+    if now - aware(last_seen_at) > _TOUCH_EVERY:
+        _touch(session_id, last_seen_at=now)
+    set_committed_value(user, "assignments", _assignments(user_id, roles))
     user.session_token = token
-    user.session_second_factor = live.second_factor_at is not None
+    user.session_second_factor = second_factor_at is not None
     return user
+
+
+def _touch(session_id: int, **values) -> None:
+    db.session.execute(update(UserSession).where(UserSession.id == session_id).values(**values))
+    db.session.commit()

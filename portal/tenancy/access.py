@@ -1,11 +1,9 @@
 """Layer 1 of isolation: which units a user reaches, and with which permissions."""
 
-from flask import abort, g
-from sqlalchemy import false, or_, select
-from sqlalchemy.orm import aliased
+from flask import abort
 
-from portal.extensions import db
-from portal.tenancy.models import AdminUnit, UnitLineage
+from portal.tenancy import tree
+from portal.tenancy.models import AdminUnit
 from portal.tenancy.roles import AUDIT_READ, REGISTERS_READ, REGISTERS_READ_PERSONAL, ROLES, UNIT_VIEW
 
 _LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
@@ -15,7 +13,7 @@ ARCHIVE_PERMISSIONS = frozenset({UNIT_VIEW, REGISTERS_READ, REGISTERS_READ_PERSO
 
 def find_unit(address: str) -> AdminUnit | None:
     """The unit at this address: a code names the unit of the current tree, `<code>-2024` an archived one."""
-    return db.session.scalar(select(AdminUnit).where(AdminUnit.address == address))
+    return tree.unit_at(address)
 
 
 def get_unit(address: str) -> AdminUnit:
@@ -28,9 +26,7 @@ def get_unit(address: str) -> AdminUnit:
 
 def archived_under(code: str) -> list[AdminUnit]:
     """The archived units that carried this code: an old bookmark's commune, before the 2025 tree."""
-    return db.session.scalars(
-        select(AdminUnit).where(AdminUnit.code == code, AdminUnit.valid_to.is_not(None)).order_by(AdminUnit.id)
-    ).all()
+    return tree.archived_with_code(code)
 
 
 def permissions_at(user, unit: AdminUnit) -> frozenset[str]:
@@ -39,11 +35,7 @@ def permissions_at(user, unit: AdminUnit) -> frozenset[str]:
     archived = unit.valid_to is not None
     paths = [unit.path]
     if archived:  # by id: a roll-up passes plain rows of units, not the model with its relationships
-        paths += db.session.scalars(
-            select(AdminUnit.path)
-            .join(UnitLineage, UnitLineage.to_unit_id == AdminUnit.id)
-            .where(UnitLineage.from_unit_id == unit.id)
-        ).all()
+        paths += tree.current().successor_paths.get(unit.id, ())
     granted: set[str] = set()
     for assignment in user.assignments:
         if any(path.startswith(assignment.unit.path) for path in paths):
@@ -58,33 +50,15 @@ def has_permission(user, unit: AdminUnit, permission: str) -> bool:
 def units_under(unit: AdminUnit) -> tuple[frozenset[int], frozenset[int]]:
     """What a page about the unit views (its tree, itself included, and the archived units its communes
     came from: their recognition shows on their successors' pages) and the communes of its own tree,
-    whose registers it may read: one statement."""
-    units, communes = set(), set()
-    for unit_id, path, level in db.session.execute(_tree_and_predecessors([unit.path])):
-        units.add(unit_id)
-        if level == "commune" and path.startswith(unit.path):
-            communes.add(unit_id)
-    return frozenset(units), frozenset(communes)
+    whose registers it may read."""
+    return tree.current().under((unit.path,))
 
 
 def units_of(user) -> frozenset[int]:
     """Every unit the user's roles reach, with the archives their communes came from: what a page that
-    is about no one unit (the inbox, the menu's count) views. Once a request."""
-    if "portal_units_of" not in g:
-        paths = [assignment.unit.path for assignment in user.assignments]
-        g.portal_units_of = frozenset(db.session.scalars(_tree_and_predecessors(paths).with_only_columns(AdminUnit.id)))
-    return g.portal_units_of
-
-
-def _tree_and_predecessors(paths: list[str]):
-    in_trees = or_(false(), *(AdminUnit.path.startswith(path) for path in paths))
-    successor = aliased(AdminUnit)
-    predecessors = (
-        select(UnitLineage.from_unit_id)
-        .join(successor, successor.id == UnitLineage.to_unit_id)
-        .where(or_(false(), *(successor.path.startswith(path) for path in paths)))
-    )
-    return select(AdminUnit.id, AdminUnit.path, AdminUnit.level).where(or_(in_trees, AdminUnit.id.in_(predecessors)))
+    is about no one unit (the inbox, the menu's count) views."""
+    paths = tuple(sorted({assignment.unit.path for assignment in user.assignments}))
+    return tree.current().under(paths)[0] if paths else frozenset()
 
 
 def home_units(user) -> list[AdminUnit]:

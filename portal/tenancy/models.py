@@ -40,16 +40,6 @@ class AdminUnit(db.Model):
     valid_to: Mapped[date | None]
 
     parent: Mapped["AdminUnit | None"] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
-    # what it became (an old commune) and what it was formed from (a new one), read when a page shows them
-    successor_links: Mapped[list["UnitLineage"]] = relationship(
-        primaryjoin="AdminUnit.id == UnitLineage.from_unit_id",
-        order_by="(UnitLineage.is_default.desc(), UnitLineage.to_unit_id)",
-        viewonly=True,
-    )
-    predecessor_links: Mapped[list["UnitLineage"]] = relationship(
-        primaryjoin="AdminUnit.id == UnitLineage.to_unit_id", order_by="UnitLineage.from_unit_id", viewonly=True
-    )
-
     def contains(self, other: "AdminUnit") -> bool:
         return other.path.startswith(self.path)
 
@@ -60,6 +50,20 @@ class AdminUnit(db.Model):
             chain.append(unit)
             unit = unit.parent
         return list(reversed(chain))
+
+    @property
+    def successor_links(self) -> list["UnitLineage"]:
+        """What it became (an old commune): its default successor first. Read from the kept tree."""
+        from portal.tenancy import tree
+
+        return tree.links(self.id, successors=True)
+
+    @property
+    def predecessor_links(self) -> list["UnitLineage"]:
+        """What it was formed from (a new commune). Read from the kept tree."""
+        from portal.tenancy import tree
+
+        return tree.links(self.id, successors=False)
 
     @property
     def archived(self) -> bool:
@@ -84,3 +88,14 @@ class UnitLineage(db.Model):
 
     from_unit: Mapped[AdminUnit] = relationship(foreign_keys=[from_unit_id], lazy="joined")
     to_unit: Mapped[AdminUnit] = relationship(foreign_keys=[to_unit_id], lazy="joined")
+
+
+class TreeStamp(db.Model):
+    """Changes whenever a unit or a lineage link is written (portal/listeners.py): each worker process
+    keeps the tree under the stamp it was read at (portal/tenancy/tree.py) and reads it again when the
+    stamp it sees with the login's own statement differs."""
+
+    __tablename__ = "tree_stamp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,176 @@
+"""The unit tree, kept in each worker process under its stamp.
+
+Every page asks the tree: which unit a URL names, the units and communes under it, the archived communes
+its communes came from, what the user's roles reach. The tree changes only when a province's tree is
+synced or reorganised, and every such write gives `tree_stamp` a new random value in its transaction
+(`bump_stamp_on_change`, hooked in portal/listeners.py). The login's one statement reads the stamp with
+the session (portal/auth/sessions.py); when it is the stamp the worker read the tree at, the request
+asks the tree nothing more. Otherwise the worker reads the whole tree again (two statements: ~800 units
+and their lineage for a province) through the request's own connection, so a transaction that changed
+the tree reads its own change.
+
+Units are kept as detached model objects, never attached to a session: `unit()` merges a copy into the
+request's session without a statement (`load=False`) and gives it its parent the same way, so a view
+may use it, follow `unit.parent` or write it as any loaded row.
+"""
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask import g
+from sqlalchemy import select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from portal.extensions import db
+from portal.tenancy.models import AdminUnit, TreeStamp, UnitLineage
+
+_STAMP_SEEN = "portal_tree_stamp"  # flask.g: the stamp this request (or command) read
+_KEPT: dict[str, "Tree"] = {}  # per database URL: the tree this worker read last
+
+
+@dataclass
+class Tree:
+    stamp: str | None
+    units: dict[int, AdminUnit]  # detached: merge before use (`unit()`)
+    links: list[UnitLineage] = field(default_factory=list)  # detached, like the units
+    _under: dict[tuple[str, ...], tuple] = field(default_factory=dict)
+
+    @cached_property
+    def predecessors(self) -> dict[int, list[int]]:
+        """New commune -> the old ones it was formed from."""
+        olds = defaultdict(list)
+        for link in sorted(self.links, key=lambda link: link.from_unit_id):
+            olds[link.to_unit_id].append(link.from_unit_id)
+        return olds
+
+    @cached_property
+    def successor_paths(self) -> dict[int, list[str]]:
+        """Old commune -> the paths of the units it became."""
+        news = defaultdict(list)
+        for link in self.links:
+            if link.to_unit_id in self.units:
+                news[link.from_unit_id].append(self.units[link.to_unit_id].path)
+        return news
+
+    @cached_property
+    def by_address(self) -> dict[str, int]:
+        return {unit.address: unit.id for unit in self.units.values()}
+
+    @cached_property
+    def by_code(self) -> dict[str, list[int]]:
+        codes = defaultdict(list)
+        for unit in sorted(self.units.values(), key=lambda u: u.id):
+            codes[unit.code].append(unit.id)
+        return codes
+
+    def under(self, paths: tuple[str, ...]) -> tuple[frozenset[int], frozenset[int]]:
+        """Every unit under these paths with the archived communes theirs came from, and the communes of
+        the paths' own trees: computed once per worker and tree."""
+        kept = self._under.get(paths)
+        if kept is None:
+            inside = [u for u in self.units.values() if u.path.startswith(paths)]
+            units = {u.id for u in inside}
+            units.update(old for u in inside for old in self.predecessors.get(u.id, ()))
+            communes = frozenset(u.id for u in inside if u.level == "commune")
+            kept = self._under[paths] = (frozenset(units), communes)
+        return kept
+
+
+def read_stamp_with(statement):
+    """The statement with the tree's stamp as one more column (a scalar subquery)."""
+    return statement.add_columns(select(TreeStamp.value).where(TreeStamp.id == 1).scalar_subquery())
+
+
+def saw_stamp(stamp: str | None) -> None:
+    """The stamp the request read with the login."""
+    g.setdefault(_STAMP_SEEN, stamp)
+
+
+def current() -> Tree:
+    """The tree as this request sees it: kept when its stamp is the one the request read."""
+    if _STAMP_SEEN not in g:
+        g.setdefault(_STAMP_SEEN, db.session.scalar(select(TreeStamp.value).where(TreeStamp.id == 1)))
+    stamp = g.get(_STAMP_SEEN)
+    key = str(db.engine.url)
+    kept = _KEPT.get(key)
+    if kept is None or stamp is None or kept.stamp != stamp:
+        kept = _read(stamp)
+        if stamp is not None:
+            _KEPT[key] = kept
+    return kept
+
+
+def _read(stamp: str | None) -> Tree:
+    return Tree(stamp, {u.id: u for u in _detached(AdminUnit)}, _detached(UnitLineage))
+
+
+def _detached(model) -> list:
+    """Every row of the model's table, as detached objects with their columns loaded."""
+    rows = []
+    for row in db.session.execute(select(*model.__table__.c).order_by(model.__table__.c.id)).mappings():
+        obj = model(**row)
+        make_transient_to_detached(obj)
+        rows.append(obj)
+    return rows
+
+
+def unit(unit_id: int | None) -> AdminUnit | None:
+    """The unit, in the request's session with its parents (no statement). One the session holds already is
+    returned as it is (with whatever the request changed in it)."""
+    kept = current().units.get(unit_id)
+    if kept is None:
+        return None
+    held = _held(kept)
+    if held is None:
+        held = db.session.merge(kept, load=False)  # the kept copy has no parent loaded: nothing cascades
+        set_committed_value(held, "parent", unit(kept.parent_id))
+    return held
+
+
+def _held(kept):
+    """The session's own object of this row, if it holds one."""
+    return db.session.identity_map.get(identity_key(type(kept), kept.id))
+
+
+def unit_at(address: str) -> AdminUnit | None:
+    return unit(current().by_address.get(address))
+
+
+def links(unit_id: int, successors: bool) -> list[UnitLineage]:
+    """The unit's lineage links in the request's session, with both their units: what an old commune
+    became (its default successor first) or what a new one was formed from."""
+    kept = current().links
+    if successors:
+        chosen = sorted((k for k in kept if k.from_unit_id == unit_id), key=lambda k: (not k.is_default, k.to_unit_id))
+    else:
+        chosen = sorted((k for k in kept if k.to_unit_id == unit_id), key=lambda k: k.from_unit_id)
+    merged = []
+    for link in chosen:
+        held = _held(link)
+        if held is None:
+            held = db.session.merge(link, load=False)
+            set_committed_value(held, "from_unit", unit(link.from_unit_id))
+            set_committed_value(held, "to_unit", unit(link.to_unit_id))
+        merged.append(held)
+    return merged
+
+
+def archived_with_code(code: str) -> list[AdminUnit]:
+    tree = current()
+    return [unit(i) for i in tree.by_code.get(code, ()) if tree.units[i].valid_to is not None]
+
+
+def bump_stamp_on_change(session, flush_context) -> None:
+    """A flush that writes a unit or a lineage link gives the tree a new stamp in its transaction."""
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if not any(isinstance(obj, (AdminUnit, UnitLineage)) for obj in touched):
+        return
+    value = secrets.token_hex(16)
+    connection = session.connection()
+    if connection.execute(update(TreeStamp).where(TreeStamp.id == 1).values(value=value)).rowcount == 0:
+        connection.execute(TreeStamp.__table__.insert().values(id=1, value=value))
+    g.pop(_STAMP_SEEN, None)
