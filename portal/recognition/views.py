@@ -305,21 +305,17 @@ def recognised_xlsx(unit):
 
 @inbox_pages.app_context_processor
 def recognition_helpers():
-    """The stage names everywhere, and the count of what waits for the user, computed when the menu asks."""
-    waiting = (lambda: access.waiting_count(current_user)) if current_user.is_authenticated else (lambda: 0)
-    return {
-        "stage_labels": STAGE_LABELS,
-        "action_labels": ACTION_LABELS,
-        "inbox_count": waiting,
-        "recognition_stage": _recognition_stage,
-    }
+    """The stage names everywhere."""
+    return {"stage_labels": STAGE_LABELS, "action_labels": ACTION_LABELS, "recognition_stage": _recognition_stage}
 
 
 def _recognition_stage(commune) -> str:
     """A commune's recognition as its newest dossier leaves it (a predecessor's, on its successor's page)."""
-    newest = db.session.scalar(
-        select(Dossier).where(Dossier.commune_id == commune.id).order_by(Dossier.id.desc()).limit(1)
-    )
+    known, newest = access.newest_of(commune.id)
+    if not known:
+        newest = db.session.scalar(
+            select(Dossier).where(Dossier.commune_id == commune.id).order_by(Dossier.id.desc()).limit(1)
+        )
     stage = access.stage_of(newest)
     if stage == "recognised" and newest.decision_number:
         day = format_day(newest.decision_on)
@@ -331,6 +327,14 @@ def _recognition_stage(commune) -> str:
 def isoday(text: str | None) -> str:
     """A day kept as ISO text in a frozen record, shown dd/mm/yyyy."""
     return format_day(date.fromisoformat(text)) if text else ""
+
+
+@inbox_pages.get("/inbox/waiting")
+@login_required
+def waiting():
+    """The menu's count of what waits for the user: fetched by every page after it is shown (htmx)."""
+    count = access.waiting_count(current_user)
+    return render_template("recognition/_waiting.html", waiting=count)
 
 
 @inbox_pages.get("/inbox")

@@ -403,13 +403,17 @@ def test_the_recognised_list_is_a_real_xlsx_with_formulas_quoted(app, world, log
 
 
 def test_the_menu_counts_what_waits(app, world, login):
+    """Every page's menu asks for the count after it is shown (htmx); the count is what waits for this user."""
     commune, district = login("officer_a"), login("district_1")
+    menu = commune.get("/inbox").get_data(as_text=True)
+    assert 'id="nav-inbox">Việc cần làm<span hx-get="/inbox/waiting" hx-trigger="load"' in menu
     dossier_id = _start(commune)
-    assert 'id="nav-inbox">Việc cần làm <span class="count"' in commune.get("/inbox").get_data(as_text=True)
-    assert 'class="count"' not in district.get("/inbox").get_data(as_text=True)
+    assert '<span class="count"' in commune.get("/inbox/waiting").get_data(as_text=True)  # a draft to finish
+    assert 'class="count"' not in district.get("/inbox/waiting").get_data(as_text=True)
     _submit(commune, dossier_id)
-    assert 'class="count" aria-label="1 việc đang chờ">1</span>' in district.get("/inbox").get_data(as_text=True)
-    assert 'class="count"' not in login("district_2").get("/inbox").get_data(as_text=True)
+    waiting = district.get("/inbox/waiting").get_data(as_text=True)
+    assert '<span class="count" aria-label="1 việc đang chờ">1</span>' in waiting
+    assert 'class="count"' not in login("district_2").get("/inbox/waiting").get_data(as_text=True)
 
 
 def test_a_frozen_dossier_names_no_person(app, world, login):

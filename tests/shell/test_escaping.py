@@ -22,7 +22,8 @@ HOSTILE = [
     "&lt;b&gt;",
     '=HYPERLINK("http://x")',
 ]
-RAW = re.compile(r"<svg onload|<script>alert|<img src=x|<iframe src|hx-trigger=\"load\"|onmouseover='alert")
+# An injected htmx attribute shows as its hx-get (the menu itself uses hx-trigger="load")
+RAW = re.compile(r"<svg onload|<script>alert|<img src=x|<iframe src|hx-get=\"/logout\"|onmouseover='alert")
 
 
 def _text_fields(register) -> list[str]:
