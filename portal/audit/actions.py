@@ -1,6 +1,7 @@
 """Recording events that are not row changes of a register (logins, account changes, exports)."""
 
 from flask import g, has_request_context, request
+from sqlalchemy import insert
 
 from portal import clock
 from portal.audit.models import AuditEvent
@@ -10,7 +11,13 @@ from portal.extensions import db
 
 def record(action: str, *, actor_id=None, unit_id=None, object_type="", object_id=None, before=None, after=None):
     """Add one audit row to the current transaction; it commits or rolls back with the change."""
-    row = audit_row(
+    event = AuditEvent(**_row(action, actor_id, unit_id, object_type, object_id, before, after))
+    db.session.add(event)
+    return event
+
+
+def _row(action, actor_id, unit_id, object_type, object_id, before=None, after=None) -> dict:
+    return audit_row(
         action,
         at=clock.utcnow(),
         actor_id=actor_id,
@@ -21,9 +28,6 @@ def record(action: str, *, actor_id=None, unit_id=None, object_type="", object_i
         after=after,
         ip=request.remote_addr if has_request_context() else None,
     )
-    event = AuditEvent(**row)
-    db.session.add(event)
-    return event
 
 
 READ = "read"
@@ -37,19 +41,40 @@ def mark_recorded(object_type: str, ids) -> None:
         g.setdefault(RECORDED, set()).update((object_type, i) for i in ids)
 
 
+PENDING = "portal_reads_pending"  # g: the read rows a page recorded, committed before its response leaves
+
+
 def record_read(user, unit, object_type: str, object_id) -> None:
-    """Who opened which personal record, committed on its own: a read changes nothing else."""
-    record(READ, actor_id=user.id, unit_id=unit.id, object_type=object_type, object_id=object_id)
+    """Who opened which personal record. In a request it is committed with the other reads of the page,
+    in one statement, before the page is sent (portal/tenancy/reads.py); elsewhere at once."""
     mark_recorded(object_type, [object_id])
-    commit_keeping_what_was_read()
+    _commit_before_sending(_row(READ, user.id, unit.id, object_type, object_id))
 
 
 def record_list_read(user, unit, object_type: str, ids: list[int], **context) -> None:
     """A list or drill-down that showed personal data: which rows, committed before the page is sent
     (if the row cannot be written, the page fails and shows nothing)."""
-    record(READ, actor_id=user.id, unit_id=unit.id, object_type=object_type, after={"ids": ids, **context})
     mark_recorded(object_type, ids)
-    commit_keeping_what_was_read()
+    _commit_before_sending(_row(READ, user.id, unit.id, object_type, None, after={"ids": ids, **context}))
+
+
+def _commit_before_sending(row: dict) -> None:
+    """In a request, kept aside (not in the session: no flush sends it early) until the response is ready."""
+    if has_request_context():
+        g.setdefault(PENDING, []).append(row)
+    else:
+        add_read_rows([row])
+        commit_keeping_what_was_read()
+
+
+def read_row(actor_id: int, unit_id: int | None, object_type: str, after: dict) -> dict:
+    """A read of rows the page loaded without recording them itself (portal/tenancy/reads.py)."""
+    return _row(READ, actor_id, unit_id, object_type, None, after=after)
+
+
+def add_read_rows(rows: list[dict]) -> None:
+    """Read rows in one INSERT: nothing reads their ids back."""
+    db.session.execute(insert(AuditEvent), rows)
 
 
 def commit_keeping_what_was_read() -> None:

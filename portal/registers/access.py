@@ -61,6 +61,13 @@ def list_statement(
 
 
 def page_of(stmt, page: int, size: int = PAGE_SIZE):
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
-    return rows, total
+    """The page's rows and the count of all, in one statement (a window count); a page past the end
+    asks the count alone."""
+    found = db.session.execute(
+        stmt.add_columns(func.count().over().label("total")).limit(size).offset((page - 1) * size)
+    ).all()
+    if found:
+        return [row for row, _total in found], found[0].total
+    if page == 1:
+        return [], 0
+    return [], db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

@@ -68,6 +68,6 @@ def same_commune_row(this: str, column: str, target: str, **kwargs):
         primaryjoin=f"and_({this}.{column} == {target}.id, {this}.commune_id == {target}.commune_id)",
         foreign_keys=f"[{this}.{column}, {this}.commune_id]",
         viewonly=True,
-        lazy="selectin",
+        lazy="joined",
         **kwargs,
     )

@@ -4,8 +4,9 @@ A model that carries a person's name or identity says so (`names_a_person = True
 and their commitments, villages and their heads' commitments). Whenever the ORM loads such a row while
 serving a signed-in user outside system scope, the row is noted; before the response leaves, one audit
 row per table names the rows the page had in hand (`read`, `after.ids`), unless the page recorded them
-itself (`record_read`, `record_list_read`, with their context). A page that loaded a person's row and
-cannot record it is not sent. A redirect, or an error page, shows no row and records nothing.
+itself (`record_read`, `record_list_read`, with their context); all of them are committed together (one
+INSERT) before the response leaves. A page that loaded a person's row and cannot record it is not sent.
+A redirect, or an error page, shows no row and records nothing.
 
 This does not depend on anyone declaring a column personal: a new page that lists people records its
 reads because it loads them (tests/isolation/test_read_audit.py renders every route to prove it). The
@@ -15,7 +16,7 @@ from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy.orm import object_session
 
-from portal.audit.actions import READ, RECORDED, commit_keeping_what_was_read, record
+from portal.audit.actions import PENDING, RECORDED, add_read_rows, commit_keeping_what_was_read, read_row
 from portal.extensions import db
 from portal.tenancy.guard import SYSTEM
 
@@ -46,21 +47,18 @@ def _note(target) -> None:
 
 def record_rows_read(response):
     loaded = g.pop(LOADED, set()) - g.pop(RECORDED, set())
-    if not loaded or 300 <= response.status_code < 400 or response.status_code >= 500:
+    rows = g.pop(PENDING, [])  # the page's own read rows (record_read, record_list_read)
+    if not (loaded or rows) or 300 <= response.status_code < 400 or response.status_code >= 500:
         return response
     unit = (request.view_args or {}).get("unit")
     by_table: dict[str, list[int]] = {}
     for table, row_id in loaded:
         by_table.setdefault(table, []).append(row_id)
+    unit_id = getattr(unit, "id", None)
+    for table, ids in sorted(by_table.items()):
+        rows.append(read_row(current_user.id, unit_id, table, {"ids": sorted(ids), "page": request.path}))
     try:
-        for table, ids in sorted(by_table.items()):
-            record(
-                READ,
-                actor_id=current_user.id,
-                unit_id=getattr(unit, "id", None),
-                object_type=table,
-                after={"ids": sorted(ids), "page": request.path},
-            )
+        add_read_rows(rows)
         commit_keeping_what_was_read()
     except Exception:  # noqa: BLE001 - whatever kept the audit row from being written, the page is not sent
         db.session.rollback()

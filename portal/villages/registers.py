@@ -26,7 +26,9 @@ TAKEN = _l("This commune already has a village of that name.")
 
 
 def village_choices(commune):
-    return [(str(v.id), v.name) for v in db.session.scalars(live_rows(Village, commune).order_by(Village.name))]
+    """The commune's live villages by name: their names only (a village's row also names its head)."""
+    names = select(Village.id, Village.name).where(Village.commune_id == commune.id, Village.deleted_at.is_(None))
+    return [(str(id_), name) for id_, name in db.session.execute(names.order_by(Village.name))]
 
 
 def by_village(model):
