@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import case, delete, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import clock
 from portal.criteria.metrics import METRICS, Frame, measure
@@ -27,11 +27,17 @@ READ_BY_METRICS = frozenset().union(*(m.tables for m in METRICS.values()))
 
 def version_in_force(day: date | None = None, session=None) -> CriteriaVersion | None:
     day = day or clock.today()
-    return (session or db.session).scalar(
-        select(CriteriaVersion)
-        .where(CriteriaVersion.effective_from <= day)
-        .order_by(CriteriaVersion.effective_from.desc(), CriteriaVersion.number.desc())
-        .limit(1)
+    return (
+        (session or db.session)
+        .scalars(
+            select(CriteriaVersion)
+            .where(CriteriaVersion.effective_from <= day)
+            .order_by(CriteriaVersion.effective_from.desc(), CriteriaVersion.number.desc())
+            .limit(1)
+            .options(joinedload(CriteriaVersion.criteria))  # with its criteria: one statement
+        )
+        .unique()
+        .first()
     )
 
 

@@ -4,14 +4,13 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.criteria.scorecard import scorecard
-from portal.recognition.access import newest_dossiers, stage_of
+from portal.recognition.access import newest_with_predecessors, stage_of
 from portal.rollups.views import district_page, province_page
 from portal.tenancy.access import has_permission, home_units
 from portal.tenancy.roles import (
     ACCOUNTS_MANAGE,
     CRITERIA_MANAGE,
     REGISTERS_READ,
-    REGISTERS_READ_PERSONAL,
     REGISTERS_WRITE,
     UNIT_VIEW,
 )
@@ -42,8 +41,8 @@ def home(unit):
     workspace = None
     lines, version = scorecard(unit)  # counts only: every role that sees the commune sees its scorecard
     if has_permission(current_user, unit, REGISTERS_READ):
-        workspace = summary(unit, personal=has_permission(current_user, unit, REGISTERS_READ_PERSONAL))
-    dossier = newest_dossiers(unit).get(unit.id)
+        workspace = summary(unit)
+    dossier = newest_with_predecessors(unit).get(unit.id)
     return render_template(
         f"home/home_{unit.level}.html",
         unit=unit,

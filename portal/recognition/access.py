@@ -4,7 +4,7 @@ the stage of every commune below a unit, and what waits for a user."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import abort
+from flask import abort, g
 from sqlalchemy import exists, func, literal, or_, select, union_all
 
 from portal import clock
@@ -73,6 +73,24 @@ def _newest_ids(unit: AdminUnit):
 def newest_dossiers(unit: AdminUnit) -> dict[int, Dossier]:
     """commune id -> its newest dossier, for every commune below the unit that has one (one query)."""
     return {d.commune_id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(_newest_ids(unit))))}
+
+
+def newest_with_predecessors(commune: AdminUnit) -> dict[int, Dossier]:
+    """commune id -> newest dossier, for the commune and the archived communes it was formed from (their
+    recognition shows on its page), in one query; kept for the request (`newest_of`)."""
+    ids = [commune.id, *(link.from_unit_id for link in commune.predecessor_links)]
+    newest = (
+        select(func.max(Dossier.id)).where(Dossier.commune_id.in_(ids)).group_by(Dossier.commune_id).scalar_subquery()
+    )
+    found = {d.commune_id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(newest)))}
+    g.portal_newest_dossiers = {i: found.get(i) for i in ids}
+    return found
+
+
+def newest_of(commune_id: int) -> tuple[bool, Dossier | None]:
+    """(known, dossier): the commune's newest dossier if this request read it already."""
+    kept = g.get("portal_newest_dossiers", {})
+    return commune_id in kept, kept.get(commune_id)
 
 
 def newest_dossier_rows(unit: AdminUnit):

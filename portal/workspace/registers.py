@@ -1,7 +1,5 @@
 """The commune workspace's registers, in the order the workspace shows them."""
 
-from datetime import date
-
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -54,12 +52,6 @@ def register_counts(commune: AdminUnit) -> list[tuple]:
     return [(REGISTERS[slug], count) for slug, count in zip(ORDER, row, strict=True)]
 
 
-def summary(commune: AdminUnit, today: date | None = None, personal: bool = True) -> dict:
-    from portal.workspace.due import due_items
-
-    items = due_items(commune, today, personal)
-    return {
-        "register_counts": register_counts(commune),
-        "due_total": len(items),
-        "overdue_total": sum(1 for i in items if i.overdue),
-    }
+def summary(commune: AdminUnit) -> dict:
+    """What the workspace shows of the registers (the count of what is due comes after the page)."""
+    return {"register_counts": register_counts(commune)}

@@ -1,5 +1,4 @@
-"""The due list of a commune."""
-
+"""The due list of a commune, and its count on the workspace."""
 
 from flask import render_template, request
 from flask_login import current_user
@@ -31,3 +30,13 @@ def due(unit):
         today=today,
         name=lambda person: person_name(person, personal),
     )
+
+
+@workspace.get("/due/count")
+@requires(REGISTERS_READ, ("commune",))
+def due_count(unit):
+    """The workspace's "Needs action" button with its count, asked by the workspace after it is shown."""
+    personal = has_permission(current_user, unit, REGISTERS_READ_PERSONAL)
+    items = due_items(unit, clock.today(), personal)
+    overdue = sum(1 for i in items if i.overdue)
+    return render_template("workspace/_due_count.html", unit=unit, due_total=len(items), overdue_total=overdue)

@@ -19,7 +19,8 @@ ANY_USER = "any user"  # any logged-in user; touches only their own account
 
 PUBLIC_ROUTES = {"static", "healthz", "auth.login", "auth.login_code", "auth.language"}
 ANY_USER_ROUTES = {
-    "root.index", "auth.logout", "auth.password", "auth.two_factor_setup", "inbox.inbox", "privacy.privacy_notice"
+    "root.index", "auth.logout", "auth.password", "auth.two_factor_setup", "inbox.inbox", "inbox.waiting",
+    "privacy.privacy_notice",
 }
 
 ALL_LEVELS = ("province", "district", "commune")
@@ -426,6 +427,7 @@ UNIT_ROUTES = {
     "units.home": UnitRoute("unit.view", ALL_LEVELS, "officer_a", "A"),
     **_case_routes(),
     "workspace.due": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
+    "workspace.due_count": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.past": UnitRoute("registers.read", ("commune",), "viewer_a", "A"),
     "criteria.failing": UnitRoute("registers.read", ("commune",), "viewer_a", "A", params={"code": "C4"}),
     "criteria.index": UnitRoute("criteria.manage", ("province",), "province", "P"),
