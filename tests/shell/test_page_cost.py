@@ -1,0 +1,98 @@
+"""What a page costs the database, counted in statements (never timed): the main pages stay within the
+issue's budgets, knowing who the user is costs one statement, and what each worker keeps (the unit
+tree) never outlives a change: a logout, a role taken away or a renamed unit counts at the next request."""
+
+from sqlalchemy import delete, event, select
+
+from portal.auth.models import RoleAssignment, User
+from portal.extensions import db
+from portal.tenancy import tree
+from portal.tenancy.guard import system_scope
+from portal.tenancy.models import AdminUnit
+from tests.conftest import count_statements
+
+
+def _statements(app, client, url) -> list[str]:
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        tree.current()
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_knowing_who_the_user_is_costs_one_statement(app, world, login):
+    client = login("officer_a")
+    client.get("/account/password")  # the last-seen time written once; the tree read once
+    statements = _statements(app, client, "/account/password")
+    assert len(statements) == 1  # session, account, roles and the tree's stamp together
+    assert "user_session" in statements[0] and "role_assignment" in statements[0] and "tree_stamp" in statements[0]
+
+
+def test_the_main_pages_stay_within_their_statement_budgets(app, world, login):
+    commune, district, province = login("officer_a"), login("district_1"), login("province")
+    a = world.unit_code["A"]
+    budgets = [
+        (commune, "/account/password", 2),  # a logged-in page with no data
+        (commune, f"/u/{a}/", 6),  # the commune workspace: scorecard, register counts, recognition
+        (commune, f"/u/{a}/persons/", 5),  # a register list: rows with their total, episodes, filters, audit
+        (commune, f"/u/{a}/households/?q=a", 5),
+        (district, "/u/389/", 8),
+        (province, "/u/38/", 8),
+    ]
+    for client, url, budget in budgets:
+        client.get(url)
+        assert count_statements(app, client, url) <= budget, url
+
+
+def test_the_workspace_asks_for_what_is_due_after_it_is_shown(app, world, login):
+    client = login("officer_a")
+    a = world.unit_code["A"]
+    page = client.get(f"/u/{a}/").get_data(as_text=True)
+    assert f'hx-get="/u/{a}/due/count" hx-trigger="load"' in page
+    count = client.get(f"/u/{a}/due/count").get_data(as_text=True)
+    due = client.get(f"/u/{a}/due/").get_data(as_text=True)
+    shown = int(count.split("Việc cần xử lý: ")[1].split("<")[0].split(" ")[0])
+    listed = due.count('<tr class="due">') + due.count('<tr class="overdue">')
+    assert shown == listed > 0  # the count is the due list's length
+
+
+def test_a_logout_counts_at_once_for_every_copy_of_the_cookie(app, world, login):
+    first = login("officer_a")
+    second = app.test_client()
+    second.set_cookie("portal_session", first.get_cookie("portal_session").value)
+    assert second.get("/account/password").status_code == 200
+    first.post("/logout")
+    assert second.get("/account/password").status_code == 302
+
+
+def test_a_role_taken_away_counts_at_the_next_request(app, world, login):
+    client = login("officer_a")
+    a = world.unit_code["A"]
+    assert client.get(f"/u/{a}/persons/").status_code == 200
+    with app.app_context(), system_scope(db.session):
+        user_id = db.session.scalar(select(User.id).where(User.username == "officer_a"))
+        db.session.execute(delete(RoleAssignment).where(RoleAssignment.user_id == user_id))
+        db.session.commit()
+    assert client.get(f"/u/{a}/persons/").status_code == 404
+
+
+def test_a_renamed_unit_is_read_again_by_every_worker(app, world, login):
+    client = login("officer_a")
+    a = world.unit_code["A"]
+    assert "Xã Quang Trung" in client.get(f"/u/{a}/").get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):
+        stamp = tree.current().stamp
+        db.session.get(AdminUnit, world.unit_id["A"]).name = "Xã Quang Trung Mới"
+        db.session.commit()
+    page = client.get(f"/u/{a}/").get_data(as_text=True)
+    assert "Xã Quang Trung Mới" in page
+    with app.app_context():
+        assert tree.current().stamp != stamp
