@@ -117,30 +117,26 @@ def _progress_path(job: ImportJob) -> Path:
 # Upload ------------------------------------------------------------------------------------------
 
 
-def store_upload(stream, max_bytes: int) -> tuple[str, int, str]:
-    """Write the upload under a random name; (name, size, sha256). Refused when it is not a safe .xlsx."""
+def store_upload(stream, max_bytes: int) -> tuple[str, int, str, bytes]:
+    """Read the upload (checked on a private file of this server, then removed); (name, size, sha256, the
+    bytes) for its job's row. Refused when it is not a safe .xlsx."""
     name = secrets.token_hex(16) + ".xlsx"
     path = imports_dir() / name
     digest, size = hashlib.sha256(), 0
-    with open_private(path) as out:
-        while chunk := stream.read(65536):
-            size += len(chunk)
-            if size > max_bytes:
-                out.close()
-                path.unlink(missing_ok=True)
-                raise FileRefused(_l("The file is larger than %(mb)d MB.", mb=max_bytes // 2**20))
-            digest.update(chunk)
-            out.write(chunk)
-    if size == 0:
-        path.unlink(missing_ok=True)
-        raise FileRefused(_l("Choose a file to import."))
     try:
+        with open_private(path) as out:
+            while chunk := stream.read(65536):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FileRefused(_l("The file is larger than %(mb)d MB.", mb=max_bytes // 2**20))
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise FileRefused(_l("Choose a file to import."))
         check_archive(path, current_app.config["IMPORT_MAX_UNPACKED"])
-    except FileRefused:
+        return name, size, digest.hexdigest(), path.read_bytes()
+    finally:
         path.unlink(missing_ok=True)
-        raise
-    _stamp(path)
-    return name, size, digest.hexdigest()
 
 
 def _stamp(path: Path) -> None:
@@ -158,7 +154,7 @@ def create(actor, commune, register: str, filename: str, stored: tuple[str, int,
     if running is not None and settle(running).state in RUNNING:
         raise Busy()
     check_capacity()
-    name, size, sha = stored
+    name, size, sha, data = stored
     job = ImportJob(
         commune_id=commune.id,
         user_id=actor.id,
@@ -167,11 +163,13 @@ def create(actor, commune, register: str, filename: str, stored: tuple[str, int,
         stored_name=name,
         size=size,
         sha256=sha,
+        upload=data,
         locale=locale,
         state=QUEUED,
     )
     db.session.add(job)
     db.session.flush()
+    _forget_stale_uploads(commune)
     _remove_stale_files()
     return job
 
@@ -208,7 +206,7 @@ def confirm(job: ImportJob) -> None:
 def discard(job: ImportJob) -> None:
     job.state = DISCARDED
     job.finished_at = clock.utcnow()
-    _delete_files(job)
+    _forget_upload(job)
 
 
 # Progress and liveness ---------------------------------------------------------------------------
@@ -263,7 +261,7 @@ def settle(job: ImportJob) -> ImportJob:
     job.state = INTERRUPTED
     job.message = str(_l("The import stopped before it finished; nothing of it was saved. Start it again."))
     job.finished_at = clock.utcnow()
-    _delete_files(job)
+    _forget_upload(job)
     db.session.commit()
     return job
 
@@ -291,13 +289,25 @@ def _kill(job: ImportJob) -> None:
             pass
 
 
-def _delete_files(job: ImportJob) -> None:
+def _forget_upload(job: ImportJob) -> None:
+    """The job has ended: its file goes from its row (in the caller's transaction) and from the disk."""
+    job.upload = None
     for path in (file_of(job), _progress_path(job)):
         path.unlink(missing_ok=True)
 
 
+def _forget_stale_uploads(commune) -> None:
+    """Files waiting in the commune's jobs for more than a day are forgotten: nobody came back to them."""
+    cutoff = clock.utcnow() - STALE_FILES_AFTER
+    stale = select(ImportJob).where(
+        ImportJob.commune_id == commune.id, ImportJob.created_at < cutoff, ImportJob.upload.is_not(None)
+    )
+    for job in db.session.scalars(stale):
+        job.upload = None
+
+
 def _remove_stale_files() -> None:
-    """Files of jobs nobody came back to, and of jobs that died, do not stay on disk."""
+    """Files a job's process left on this server's disk (killed before it could remove them) do not stay."""
     cutoff = (clock.utcnow() - STALE_FILES_AFTER).timestamp()
     for path in imports_dir().iterdir():
         try:
@@ -338,16 +348,19 @@ def run(job_id: int, phase: str, day: date) -> None:
 
 
 def _plan(job: ImportJob, commune, phase: str, sink: Inserter | None = None) -> Plan | None:
-    if not file_of(job).exists():  # kept a day (STALE_FILES_AFTER), then deleted with its personal data
+    if job.upload is None:  # kept a day (STALE_FILES_AFTER), then forgotten with its personal data
         if sink is not None:
             sink.abandon()
         _end(job, REFUSED, _l("The uploaded file is no longer kept (a file waits one day): upload it again."))
         return None
+    path = file_of(job)  # the reader takes a file: a private one on this worker's disk, for the phase only
+    with open_private(path) as out:
+        out.write(job.upload)
     try:
         return build_plan(
             SPECS[job.register],
             commune,
-            file_of(job),
+            path,
             max_rows=current_app.config["IMPORT_MAX_ROWS"],
             progress=lambda done, total: write_progress(job, phase, done, total),
             sink=sink,
@@ -358,6 +371,8 @@ def _plan(job: ImportJob, commune, phase: str, sink: Inserter | None = None) -> 
         db.session.rollback()
         _end(job, REFUSED, refused.message)
         return None
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _check(job: ImportJob, commune) -> None:
@@ -411,13 +426,13 @@ def _commit(job: ImportJob, commune, actor) -> None:
         object_id=job.id,
         after={"file": job.filename, "sha256": job.sha256, "added": outcome.added, "updated": outcome.updated},
     )
+    _forget_upload(job)
     db.session.commit()
-    _delete_files(job)
 
 
 def _end(job: ImportJob, state: str, message) -> None:
     job.state = state
     job.message = str(message)
     job.finished_at = clock.utcnow()
+    _forget_upload(job)
     db.session.commit()
-    _delete_files(job)

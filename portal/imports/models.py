@@ -1,13 +1,14 @@
 """An import job: one uploaded file for one register of one commune, from upload to its result.
 
-It is tenant-owned: the guard scopes every read to the request's reach, and each change of state is
-audited. The file itself waits in IMPORTS_DIR under a name the server makes, and is deleted once the
-job ends."""
+It is tenant-owned: the guard scopes every read to the request's reach (and, on PostgreSQL, row-level
+security), and each change of state is audited. The uploaded file waits in the job's own row (`upload`,
+read only by the job's process), so that the worker of any machine can take the job; it is cleared when
+the job ends, and after a day."""
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -38,7 +39,8 @@ class ImportJob(TenantOwned, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     register: Mapped[str] = mapped_column(String(40))
     filename: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(64))  # a random name: the job's files on its worker's disk
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the file, until the job ends
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(5), default="vi")
@@ -60,7 +62,7 @@ class ImportJob(TenantOwned, db.Model):
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
-    audit_exclude = ("report", "lock_version", "pid", "host")
+    audit_exclude = ("report", "lock_version", "pid", "host", "upload")
 
     @property
     def running(self) -> bool:

@@ -89,7 +89,6 @@ def upload(unit):
     try:
         job = jobs.create(current_user, unit, register, upload.filename, stored, str(get_locale()))
     except (jobs.Busy, jobs.Full) as refused:
-        (jobs.imports_dir() / stored[0]).unlink(missing_ok=True)
         db.session.rollback()
         if isinstance(refused, jobs.Full):
             return _index(unit, error=str(FULL), chosen=register, status=503)

@@ -495,13 +495,19 @@ def test_a_stale_confirmation_is_refused(app, commune, session_for):
     assert finished(app, job.id).state == "checked" and count(app, Household) == WORLD
 
 
+def _upload_of(app, job_id: int) -> bytes | None:
+    with app.app_context(), system_scope(db.session):
+        return db.session.get(ImportJob, job_id).upload
+
+
 def test_discard_deletes_the_waiting_file(app, commune, session_for):
     client = session_for("officer_a")
-    job = checked(app, client, commune, "households", _valid())
-    stored = Path(app.config["IMPORTS_DIR"]) / job.stored_name
-    assert stored.exists()
+    data = _valid()
+    job = checked(app, client, commune, "households", data)
+    assert _upload_of(app, job.id) == data  # waiting in the job's row, for whichever worker commits it
+    assert not (Path(app.config["IMPORTS_DIR"]) / job.stored_name).exists()  # nothing left on a server's disk
     client.post(f"/u/{commune}/imports/{job.id}/discard")
-    assert finished(app, job.id).state == "discarded" and not stored.exists()
+    assert finished(app, job.id).state == "discarded" and _upload_of(app, job.id) is None
 
 
 def test_a_viewer_cannot_import(app, commune, session_for):
@@ -578,7 +584,11 @@ def test_the_portal_runs_a_bounded_number_of_imports_at_once(app, world, commune
 def test_a_file_deleted_after_its_day_asks_to_be_uploaded_again(app, commune, session_for):
     client = session_for("officer_a")
     job = checked(app, client, commune, "households", _valid())
-    (Path(app.config["IMPORTS_DIR"]) / job.stored_name).unlink()  # as the daily clean-up does
-    job = confirm(app, client, commune, job)
+    with app.app_context(), system_scope(db.session):  # a day and more later
+        db.session.get(ImportJob, job.id).created_at = clock.utcnow() - timedelta(days=1, minutes=1)
+        db.session.commit()
+    checked(app, client, commune, "households", _valid())  # the commune's next upload forgets the stale file
+    assert _upload_of(app, job.id) is None
+    job = confirm(app, client, commune, finished(app, job.id))
     assert job.state == "refused" and "tải lên lại" in job.message
     assert count(app, Household) == WORLD
