@@ -29,6 +29,7 @@ from portal.extensions import db
 from portal.tenancy.models import AdminUnit, TreeStamp, UnitLineage
 
 _STAMP_SEEN = "portal_tree_stamp"  # flask.g: the stamp this request (or command) read
+_LINKS_SEEN = "portal_tree_links"  # flask.g: the lineage links this request asked for, in its session
 _KEPT: dict[str, "Tree"] = {}  # per database URL: the tree this worker read last
 
 
@@ -38,6 +39,22 @@ class Tree:
     units: dict[int, AdminUnit]  # detached: merge before use (`unit()`)
     links: list[UnitLineage] = field(default_factory=list)  # detached, like the units
     _under: dict[tuple[str, ...], tuple] = field(default_factory=dict)
+
+    @cached_property
+    def links_from(self) -> dict[int, list[UnitLineage]]:
+        """Old commune -> its links, the default successor first."""
+        found = defaultdict(list)
+        for link in sorted(self.links, key=lambda link: (not link.is_default, link.to_unit_id)):
+            found[link.from_unit_id].append(link)
+        return found
+
+    @cached_property
+    def links_to(self) -> dict[int, list[UnitLineage]]:
+        """New commune -> its links, by the old commune's id."""
+        found = defaultdict(list)
+        for link in sorted(self.links, key=lambda link: link.from_unit_id):
+            found[link.to_unit_id].append(link)
+        return found
 
     @cached_property
     def predecessors(self) -> dict[int, list[int]]:
@@ -142,21 +159,22 @@ def unit_at(address: str) -> AdminUnit | None:
 
 def links(unit_id: int, successors: bool) -> list[UnitLineage]:
     """The unit's lineage links in the request's session, with both their units: what an old commune
-    became (its default successor first) or what a new one was formed from."""
-    kept = current().links
-    if successors:
-        chosen = sorted((k for k in kept if k.from_unit_id == unit_id), key=lambda k: (not k.is_default, k.to_unit_id))
-    else:
-        chosen = sorted((k for k in kept if k.to_unit_id == unit_id), key=lambda k: k.from_unit_id)
-    merged = []
-    for link in chosen:
-        held = _held(link)
-        if held is None:
-            held = db.session.merge(link, load=False)
-            set_committed_value(held, "from_unit", unit(link.from_unit_id))
-            set_committed_value(held, "to_unit", unit(link.to_unit_id))
-        merged.append(held)
-    return merged
+    became (its default successor first) or what a new one was formed from. Once a request."""
+    asked = g.setdefault(_LINKS_SEEN, {})
+    if (unit_id, successors) not in asked:
+        tree = current()
+        kept = (tree.links_from if successors else tree.links_to).get(unit_id, ())
+        asked[(unit_id, successors)] = [_link_in_session(link) for link in kept]
+    return asked[(unit_id, successors)]
+
+
+def _link_in_session(link: UnitLineage) -> UnitLineage:
+    held = _held(link)
+    if held is None:
+        held = db.session.merge(link, load=False)
+        set_committed_value(held, "from_unit", unit(link.from_unit_id))
+        set_committed_value(held, "to_unit", unit(link.to_unit_id))
+    return held
 
 
 def archived_with_code(code: str) -> list[AdminUnit]:
@@ -174,3 +192,4 @@ def bump_stamp_on_change(session, flush_context) -> None:
     if connection.execute(update(TreeStamp).where(TreeStamp.id == 1).values(value=value)).rowcount == 0:
         connection.execute(TreeStamp.__table__.insert().values(id=1, value=value))
     g.pop(_STAMP_SEEN, None)
+    g.pop(_LINKS_SEEN, None)
