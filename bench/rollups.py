@@ -39,6 +39,7 @@ from portal.villages.models import Village  # noqa: E402
 PG_BASE = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 COMMUNE, DISTRICT, PROVINCE = "15085", "KV389", "38"  # Xã Thạch Lập, Khu vực Ngọc Lặc (2025 tree)
+AREA_OFFICER = "kv.389"  # the demo login of the area (district-level) officer
 
 
 def database_url(db_kind: str, scale: str) -> str:
@@ -81,7 +82,7 @@ class Site:
             }
         )
         self.clients = {}
-        for username in ("tinh.ca", f"huyen.{DISTRICT}", f"xa.{COMMUNE}"):
+        for username in ("tinh.ca", AREA_OFFICER, f"xa.{COMMUNE}"):
             client = self.app.test_client()
             with self.app.app_context():
                 token = session_token(username)
@@ -143,7 +144,7 @@ def session_token(username: str) -> str:
 
 PAGES = [  # label, user, path (None: a register write)
     ("province page", "tinh.ca", f"/u/{PROVINCE}/"),
-    ("district page", f"huyen.{DISTRICT}", f"/u/{DISTRICT}/"),
+    ("district page", AREA_OFFICER, f"/u/{DISTRICT}/"),
     ("commune scorecard (home)", f"xa.{COMMUNE}", f"/u/{COMMUNE}/"),
     ("register list + search", f"xa.{COMMUNE}", f"/u/{COMMUNE}/households/?q=nguyen"),
     ("register write (household)", f"xa.{COMMUNE}", None),
