@@ -68,6 +68,11 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def portal_owns(name, type_, parent_names):
+    """What autogenerate compares: not the job queue's own tables (procrastinate's schema, portal/queue.py)."""
+    return not (type_ == "table" and name and name.startswith("procrastinate_"))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -103,6 +108,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=portal_owns,  # the job queue's tables are procrastinate's (portal/queue.py)
             **conf_args
         )
 

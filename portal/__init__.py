@@ -147,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.imports.cli import commands as imports_cli
     from portal.imports.specs import SPECS
     from portal.privacy.cli import commands as privacy_cli
+    from portal.queue import commands as queue_cli
     from portal.registers.registry import REGISTERS
     from portal.registers.views import make_blueprint
     from portal.tenancy.cli import database_commands
@@ -155,7 +156,8 @@ def register_blueprints(app: Flask) -> None:
 
     load_registers()
     commands = (
-        imports_cli, backups_cli, tenants_cli, database_commands, accounts_cli, demo_cli, criteria_cli, privacy_cli
+        imports_cli, backups_cli, tenants_cli, database_commands, accounts_cli, demo_cli, criteria_cli, privacy_cli,
+        queue_cli,
     )
     for blueprint in (*_page_blueprints(), *commands):
         app.register_blueprint(blueprint)

@@ -31,6 +31,12 @@ DEVELOPMENT_TOTP_KEY = "development-only-totp-key-not-secret"
 MIN_SECRET_BYTES = 32
 
 
+def _job_queue(name: str) -> str:
+    if name not in ("process", "postgresql"):
+        raise RuntimeError(f"JOB_QUEUE must be process or postgresql, not {name!r}")
+    return name
+
+
 def _check_secret_key(secret: str | None) -> None:
     """Outside development the key signs every cookie: never the published development key, never short."""
     if not secret:
@@ -91,6 +97,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "IMPORT_MAX_UNPACKED": int(os.environ.get("IMPORT_MAX_UNPACKED", str(200 * 1024 * 1024))),
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "IMPORT_MAX_RUNNING": int(os.environ.get("IMPORT_MAX_RUNNING", "2")),  # per deployment, at once
+        # Where jobs run: "process" (the app server starts each job's process) or "postgresql" (a queue that
+        # workers started apart take from: portal/queue.py).
+        "JOB_QUEUE": _job_queue(os.environ.get("JOB_QUEUE", "process")),
         "BABEL_DEFAULT_LOCALE": "vi",
         # The province's day (portal.clock): due dates, legal ends, criteria windows, snapshots.
         "PORTAL_TIMEZONE": zone,

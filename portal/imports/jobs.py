@@ -1,14 +1,17 @@
-"""Import jobs: the file waits on disk, a separate process checks it and, once the officer confirms,
-commits it; the page follows the job's progress and survives the officer leaving.
+"""Import jobs: the uploaded file waits in the job's row, a separate process checks it and, once the
+officer confirms, commits it; the page follows the job's progress and survives the officer leaving.
 
-The work runs in its own process (`python -m portal.imports.worker JOB PHASE`), started per job: no
-broker to run beside the portal, and a job cut off half-way (killed, machine down) has committed
-nothing, since all its rows go in one transaction. Progress is a small JSON file beside the upload,
-replaced atomically, so reading it never waits on the import's write lock. A job whose process is
-gone, or silent for too long, reads as interrupted.
-
-With more than one app server, IMPORTS_DIR must be storage they share: a job is then followed from any
-of them (its liveness judged by its pid on its own machine, by its progress's silence elsewhere)."""
+The work runs in its own process (`python -m portal.imports.worker JOB PHASE DAY`), one per job phase,
+and a job cut off half-way (killed, machine down) has committed nothing, since all its rows go in one
+transaction. Where the process starts depends on `JOB_QUEUE`:
+- `process` (the default, and the embedded SQLite's only way): the app server that took the request
+  starts it; its progress is a small JSON file beside it, replaced atomically, so reading it never
+  waits on the import's write lock;
+- `postgresql`: the job goes on the queue (portal/queue.py) and a worker on any machine starts the same
+  process, which records its pid and machine; its progress goes in `import_progress` on a connection of
+  its own, so every app server follows it.
+Either way a job whose process is gone (judged by its pid on its own machine) or silent for too long
+(judged anywhere) reads as interrupted, and at most IMPORT_MAX_RUNNING jobs run at once."""
 
 import hashlib
 import json
@@ -26,9 +29,10 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from portal import clock
+from portal import clock, queue
 from portal.audit.actions import record
 from portal.auth.models import User
 from portal.extensions import db
@@ -46,6 +50,7 @@ from portal.imports.models import (
     REFUSED,
     RUNNING,
     ImportJob,
+    ImportProgress,
 )
 from portal.imports.plan import Plan, build_plan
 from portal.imports.specs import SPECS
@@ -175,21 +180,23 @@ def create(actor, commune, register: str, filename: str, stored: tuple[str, int,
 
 
 def launch(job: ImportJob, phase: str) -> None:
-    """Start the job's process; the caller has committed the job's state. The pid is kept to tell a
-    job that died from one that is working."""
+    """Start the job's process (or, with JOB_QUEUE=postgresql, put it on the queue for any machine's
+    worker); the caller has committed the job's state. The pid is kept to tell a job that died from one
+    that is working. The process works as of the day of the request that started the job ("not in the
+    future" is checked against it)."""
+    arguments = [str(job.id), phase, clock.today().isoformat()]
+    write_progress(job, phase, 0, 0)
+    if queue.enabled():  # the worker's process records its own pid and machine when it starts
+        queue.defer(WORKER_MODULE, arguments)
+        return
     env = {
         **os.environ,
         "DATABASE_URL": current_app.config["SQLALCHEMY_DATABASE_URI"],
         "IMPORTS_DIR": str(imports_dir()),
         "IMPORT_MAX_ROWS": str(current_app.config["IMPORT_MAX_ROWS"]),
     }
-    write_progress(job, phase, 0, 0)
     process = subprocess.Popen(  # noqa: S603 - our own module, arguments are ints and a fixed word
-        # the day of the request that started the job ("not in the future" is checked against it)
-        [sys.executable, "-m", WORKER_MODULE, str(job.id), phase, clock.today().isoformat()],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
+        [sys.executable, "-m", WORKER_MODULE, *arguments], env=env, stdin=subprocess.DEVNULL, start_new_session=True
     )
     threading.Thread(target=process.wait, daemon=True).start()  # reaped when it ends: no zombie
     LAUNCHED.append(process)
@@ -213,6 +220,18 @@ def discard(job: ImportJob) -> None:
 
 
 def write_progress(job: ImportJob, phase: str, done: int, total: int) -> None:
+    """How far the job's process has gone: in a file beside it (its app server reads it), or, for a job on
+    the queue, in `import_progress` on a connection of its own (any app server reads it)."""
+    if queue.enabled():
+        at = time.time()
+        row = {"job_id": job.id, "phase": phase, "done": done, "total": total, "at": at}
+        upsert = pg_insert(ImportProgress).values(**row)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["job_id"], set_={k: v for k, v in row.items() if k != "job_id"}
+        )
+        with db.engine.begin() as connection:
+            connection.execute(upsert)
+        return
     path = _progress_path(job)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps({"phase": phase, "done": done, "total": total, "at": time.time()}))
@@ -221,6 +240,13 @@ def write_progress(job: ImportJob, phase: str, done: int, total: int) -> None:
 
 
 def progress_of(job: ImportJob) -> dict | None:
+    if queue.enabled():
+        row = db.session.execute(
+            select(ImportProgress.phase, ImportProgress.done, ImportProgress.total, ImportProgress.at).where(
+                ImportProgress.job_id == job.id
+            )
+        ).one_or_none()
+        return None if row is None else dict(row._mapping)
     try:
         return json.loads(_progress_path(job).read_text())
     except (OSError, ValueError):
@@ -290,8 +316,11 @@ def _kill(job: ImportJob) -> None:
 
 
 def _forget_upload(job: ImportJob) -> None:
-    """The job has ended: its file goes from its row (in the caller's transaction) and from the disk."""
+    """The job has ended: its file goes from its row (in the caller's transaction) and from the disk, and
+    its progress with it."""
     job.upload = None
+    if queue.enabled():
+        db.session.execute(delete(ImportProgress).where(ImportProgress.job_id == job.id))
     for path in (file_of(job), _progress_path(job)):
         path.unlink(missing_ok=True)
 
@@ -330,6 +359,9 @@ def run(job_id: int, phase: str, day: date) -> None:
     if job is None or job.state != (QUEUED if phase == CHECK else COMMITTING):
         return
     set_reach(db.session, read=frozenset({commune.id}), write=frozenset({commune.id}), actor_id=job.user_id)
+    if (job.pid, job.host) != (os.getpid(), socket.gethostname()):  # a queue's worker started this process
+        job.pid, job.host = os.getpid(), socket.gethostname()
+        db.session.commit()
     with force_locale(job.locale), clock.working_on(day):
         if actor is None or not actor.is_active or not has_permission(actor, commune, REGISTERS_WRITE):
             _end(job, FAILED, _l("The account that started this import may no longer write this commune's registers."))

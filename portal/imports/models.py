@@ -8,7 +8,7 @@ the job ends, and after a day."""
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -71,3 +71,18 @@ class ImportJob(TenantOwned, db.Model):
     @property
     def can_confirm(self) -> bool:
         return self.state == CHECKED and not self.refused_rows and (self.to_add + self.to_update) > 0
+
+
+class ImportProgress(db.Model):
+    """How far a job's process has gone, when jobs run on the queue (portal/queue.py): written by the
+    worker on a connection of its own (the import's transaction stays open until its commit), read by
+    whichever app server shows the job. Numbers only; the job itself is read through the commune first.
+    Jobs an app server runs as its own processes keep their progress in a file beside them instead."""
+
+    __tablename__ = "import_progress"
+
+    job_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    phase: Mapped[str] = mapped_column(String(8))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[float] = mapped_column(Float)  # seconds since the epoch, on the writer's clock

@@ -14,17 +14,18 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from portal.criteria.models import CommuneResult
 from portal.criteria.results import rebuild
 from portal.extensions import db
-from portal.imports.models import COMMITTED, ImportJob
+from portal.imports.models import COMMITTED, QUEUED, ImportJob, ImportProgress
 from portal.tenancy.guard import system_scope
 from portal.villages.models import Village
 from tests.conftest import allow_code_again
@@ -83,13 +84,29 @@ def servers(app, world, dialect, tmp_path):
     """Two gunicorn servers (two workers each) on one PostgreSQL, sharing the uploads' folder."""
     if dialect != "postgresql":
         pytest.skip("two app servers share one PostgreSQL; the embedded SQLite default is one server")
-    env = {**_portal_env(app), "IMPORTS_DIR": str(tmp_path / "imports"), "ATTACHMENTS_DIR": str(tmp_path / "files")}
+    with _serving(app, tmp_path, {}) as urls:
+        yield urls
+
+
+@pytest.fixture
+def queue_servers(app, world, dialect, tmp_path):
+    """The same, with jobs on the queue (JOB_QUEUE=postgresql) and no folder shared between machines."""
+    if dialect != "postgresql":
+        pytest.skip("the job queue runs on PostgreSQL")
+    with _serving(app, tmp_path, {"JOB_QUEUE": "postgresql"}, shared=False) as urls:
+        yield urls
+
+
+@contextmanager
+def _serving(app, tmp_path, extra: dict, shared: bool = True):
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     started, urls = [], []
-    for _ in range(2):
+    for n in range(2):
+        folder = tmp_path / ("shared" if shared else f"server-{n}")
+        env = {**_portal_env(app), "IMPORTS_DIR": str(folder / "imports"), "ATTACHMENTS_DIR": str(folder / "files")}
         port = _free_port()
         command = [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
-        started.append(subprocess.Popen(command, cwd=ROOT, env=env))  # noqa: S603 - our own server
+        started.append(subprocess.Popen(command, cwd=ROOT, env={**env, **extra}))  # noqa: S603 - our own server
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
@@ -154,27 +171,68 @@ def test_the_login_throttle_counts_failures_on_both_servers(servers):
 
 def test_an_import_uploaded_on_one_server_is_followed_and_confirmed_on_the_other(app, world, servers):
     one, other = servers
+    officer, job_path, job_id = _upload_households(app, world, one)
+    _confirm_there(app, officer, other, job_path, job_id)
+
+
+def test_on_the_queue_an_import_is_taken_by_a_worker_started_apart_from_the_servers(
+    app, world, queue_servers, tmp_path
+):
+    one, other = queue_servers
+    officer, job_path, job_id = _upload_households(app, world, one)
+    time.sleep(3)
+    assert _state(app, job_id) == QUEUED  # neither app server runs it
+    assert "Đang chờ bắt đầu" in officer.request(other, job_path)[1]  # both follow it
+    env = {**_portal_env(app), "JOB_QUEUE": "postgresql", "IMPORTS_DIR": str(tmp_path / "worker" / "imports")}
+    worker = subprocess.Popen(  # noqa: S603 - the portal's own worker command, on its own machine's disk
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"], cwd=ROOT, env=env
+    )
+    try:
+        _confirm_there(app, officer, other, job_path, job_id)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    with app.app_context(), system_scope(db.session):
+        taken = db.session.execute(
+            text(
+                "SELECT status, args FROM procrastinate_jobs WHERE task_name = 'portal:run_module' "
+                "AND args->>'module' = 'portal.imports.worker' AND args->'arguments'->>0 = :job ORDER BY id"
+            ),
+            {"job": str(job_id)},
+        ).all()
+        assert [(status, args["arguments"][:2]) for status, args in taken] == [
+            ("succeeded", [str(job_id), "check"]),
+            ("succeeded", [str(job_id), "commit"]),
+        ]
+        assert db.session.scalar(select(ImportProgress).where(ImportProgress.job_id == job_id)) is None
+
+
+def _upload_households(app, world, server: str):
+    """Officer B uploads 30 households on this server; (the officer's browser, the job's path, its id)."""
     code = world.unit_code["B"]
     with app.app_context(), system_scope(db.session):
         db.session.add(Village(commune_id=world.unit_id["B"], name=VILLAGES[0], kind="village", search_key="lang moi"))
         db.session.commit()
     officer = Browser()
-    officer.log_in(app, one, "officer_b")
+    officer.log_in(app, server, "officer_b")
     data = xlsx([HOUSEHOLD_HEADERS, *households(30, village=VILLAGES[0])])
-    fields = {"csrf_token": officer.csrf(one, f"/u/{code}/imports/"), "register": "households"}
+    fields = {"csrf_token": officer.csrf(server, f"/u/{code}/imports/"), "register": "households"}
     boundary, body = encode_multipart({**fields, "file": FileStorage(io.BytesIO(data), "ho.xlsx")})
     content_type = f"multipart/form-data; boundary={boundary}"
-    status, _page, location = officer.request(one, f"/u/{code}/imports/", body, content_type=content_type)
+    status, _page, location = officer.request(server, f"/u/{code}/imports/", body, content_type=content_type)
     assert status == 302, status
     job_path = urllib.parse.urlparse(location).path
-    job_id = int(job_path.rstrip("/").rsplit("/", 1)[1])
-    page = _until(lambda: officer.request(other, job_path)[1], lambda p: 'id="confirm-import"' in p)  # seen there
+    return officer, job_path, int(job_path.rstrip("/").rsplit("/", 1)[1])
+
+
+def _confirm_there(app, officer, server: str, job_path: str, job_id: int) -> None:
+    """The job checked, seen on this server, confirmed there, and committed."""
+    page = _until(lambda: officer.request(server, job_path)[1], lambda p: 'id="confirm-import"' in p)
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert officer.request(other, f"{job_path}/confirm", {"csrf_token": token, "version": version})[0] == 302
+    assert officer.request(server, f"{job_path}/confirm", {"csrf_token": token, "version": version})[0] == 302
     _until(lambda: _state(app, job_id), lambda state: state == COMMITTED)
-    listing = officer.request(one, f"/u/{code}/households/?q=LM-00030")[1]
-    assert "LM-00030" in listing
+    assert "LM-00030" in officer.request(server, f"{job_path.rsplit('/imports', 1)[0]}/households/?q=LM-00030")[1]
 
 
 def _state(app, job_id: int) -> str:
@@ -250,3 +308,34 @@ def _results() -> set:
         (r.commune_id, r.criterion_id, r.numerator, r.denominator, r.passed)
         for r in db.session.scalars(select(CommuneResult))
     }
+
+
+def test_the_nightly_refresh_is_deferred_to_the_queue_and_a_worker_runs_it(app, world, dialect):
+    if dialect != "postgresql":
+        pytest.skip("the job queue runs on PostgreSQL")
+    with app.app_context(), system_scope(db.session):
+        db.session.execute(delete(CommuneResult))  # nothing kept: the refresh must compute them all
+        db.session.commit()
+    app.config["JOB_QUEUE"] = "postgresql"
+    try:
+        runner = app.test_cli_runner()
+        first = runner.invoke(args=["jobs", "defer", "criteria-refresh"])
+        assert first.exit_code == 0, first.output
+        again = runner.invoke(args=["jobs", "defer", "criteria-refresh"])
+        assert again.exit_code == 1 and "already waiting" in again.output  # one waits at a time
+    finally:
+        app.config["JOB_QUEUE"] = "process"
+    env = {**_portal_env(app), "JOB_QUEUE": "postgresql"}
+    subprocess.run(  # noqa: S603 - the portal's own worker, stopping once nothing waits
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--until-empty"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    with app.app_context(), system_scope(db.session):
+        computed = _results()
+        assert computed  # the worker's refresh computed every commune's results
+        rebuild()
+        db.session.commit()
+        assert _results() == computed
