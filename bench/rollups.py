@@ -172,11 +172,16 @@ def hello():
 """
 
 
-SERVED = [  # label, path, logged in: the page the target is about, and two floors under it for the reader
+SERVED = [  # label, path, logged in: the pages the targets are about, what they ask after, two floors
     ("commune workspace page", f"/u/{COMMUNE}/", True),
+    ("  its count of what is due (htmx)", f"/u/{COMMUNE}/due/count", True),
+    ("  the menu's inbox count (htmx)", "/inbox/waiting", True),
     ("floor: logged-in page, no data", "/account/password", True),
     ("floor: /healthz (no login, 1 query)", "/healthz", False),
 ]
+# Issue 20's targets, as shares of hello-world (must reach, aim for), and the province page's median (ms)
+TARGETS = {"floor: logged-in page, no data": (0.15, 0.25), "commune workspace page": (0.08, 0.12)}
+PROVINCE_MEDIAN_MS = (30, 20)
 
 
 def gunicorn_rps(url: str, seconds: int) -> tuple[dict, float]:
@@ -275,6 +280,16 @@ def main() -> None:
     print(f"  {'hello-world Flask app':38} {hello:8.0f} req/s")
     for label, rate in rates.items():
         print(f"  {label:38} {rate:8.0f} req/s  {rate / hello:6.1%} of hello-world")
+    print("\nIssue 20's targets:")
+    for label, (must, aim) in TARGETS.items():
+        share = rates[label] / hello
+        verdict = "aim reached" if share >= aim else "met" if share >= must else "NOT met"
+        print(f"  {label.strip():38} {share:6.1%} (must {must:.0%}, aim {aim:.0%}): {verdict}")
+    median = medians[("province page", "province")]
+    must, aim = PROVINCE_MEDIAN_MS
+    verdict = "aim reached" if median <= aim else "met" if median <= must else "NOT met"
+    label = f"province page, province scale ({args.db})"
+    print(f"  {label:38} {median:5.1f} ms (must {must} ms, aim {aim} ms): {verdict}")
 
 
 if __name__ == "__main__":

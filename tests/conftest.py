@@ -264,24 +264,26 @@ def log_in_enrolling(app, username: str, password: str = PASSWORD):
     return client
 
 
-def count_statements(app, client, url) -> int:
+def statements_of(app, client, url) -> list[str]:
     """The SQL statements one GET of the page sends (it must answer 200), on a worker that keeps the unit
     tree as it is now (a worker reads it once after each change: portal/tenancy/tree.py)."""
-    count = 0
+    sent = []
 
-    def counter(*args):
-        nonlocal count
-        count += 1
+    def note(conn, cursor, statement, *args):
+        sent.append(statement)
 
     with app.app_context():
         tree.current()
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", counter)
+        event.listen(db.engine, "before_cursor_execute", note)
         try:
             assert client.get(url).status_code == 200
         finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-    return count
+            event.remove(db.engine, "before_cursor_execute", note)
+    return sent
+
+
+def count_statements(app, client, url) -> int:
+    return len(statements_of(app, client, url))
 
 
 def allow_code_again(app, username: str) -> None:

@@ -2,36 +2,20 @@
 issue's budgets, knowing who the user is costs one statement, and what each worker keeps (the unit
 tree) never outlives a change: a logout, a role taken away or a renamed unit counts at the next request."""
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from portal.auth.models import RoleAssignment, User
 from portal.extensions import db
 from portal.tenancy import tree
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
-from tests.conftest import count_statements
-
-
-def _statements(app, client, url) -> list[str]:
-    seen = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        tree.current()
-        event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note)
-    return seen
+from tests.conftest import count_statements, statements_of
 
 
 def test_knowing_who_the_user_is_costs_one_statement(app, world, login):
     client = login("officer_a")
     client.get("/account/password")  # the last-seen time written once; the tree read once
-    statements = _statements(app, client, "/account/password")
+    statements = statements_of(app, client, "/account/password")
     assert len(statements) == 1  # session, account, roles and the tree's stamp together
     assert "user_session" in statements[0] and "role_assignment" in statements[0] and "tree_stamp" in statements[0]
 
