@@ -209,8 +209,11 @@ def _seeded_from_copies(app):
             for name in tables:
                 with cursor.copy(f'COPY "{name}" TO STDOUT (FORMAT BINARY)') as stream:
                     rows[name] = b"".join(bytes(block) for block in stream)
+            serial = [t.name for t in db.metadata.sorted_tables if "id" in t.c]  # their sequences, no one else's
             sequences = cursor.execute(
-                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
+                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname || '.' || sequencename IN "
+                "(SELECT pg_get_serial_sequence(quote_ident(t), 'id') FROM unnest(%s::text[]) AS t)",
+                (serial,),
             ).fetchall()
         store = Path(app.config["ATTACHMENTS_DIR"])
         files = {path.name: path.read_bytes() for path in store.glob("world-*")}

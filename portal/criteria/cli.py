@@ -27,7 +27,8 @@ def refresh_command():
     today = clock.today()  # one day for the whole run, even one that crosses midnight
     with system_scope(db.session):
         missed = record_late_missed_cases(today)
-        communes = refresh_all(today)
+        db.session.commit()
+        communes = refresh_all(today, commit_each=True)  # writers wait for one commune at a time
         db.session.flush()
         snapshots = snapshot_month(today.replace(day=1), today)
         db.session.commit()

@@ -9,7 +9,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import aliased, joinedload
 
 from portal import clock
@@ -71,8 +71,22 @@ def evaluate(criteria, commune_id: int, day: date, session=None) -> list:
     return out
 
 
+RESULTS_LOCK = 3822  # PostgreSQL advisory lock space: one commune's kept results are computed at a time
+
+
+def _computing(session, commune_id: int) -> None:
+    """Wait until no other transaction computes the commune's results, and hold that until this one ends.
+    Without it a refresh that read the registers before a write committed could store its older figures
+    after the write stored its newer ones (READ COMMITTED). SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :commune)"), {"space": RESULTS_LOCK, "commune": commune_id}
+        )
+
+
 def store(commune_id: int, criteria, day: date, session=None) -> None:
     session = session or db.session
+    _computing(session, commune_id)
     now = clock.utcnow()
     for criterion, result, passed in evaluate(criteria, commune_id, day, session):
         row = session.get(CommuneResult, (commune_id, criterion.id))
@@ -94,15 +108,25 @@ def refresh_commune(commune_id: int, day: date | None = None) -> None:
         store(commune_id, version.criteria, day or clock.today())
 
 
-def refresh_all(day: date | None = None) -> int:
+def refresh_all(day: date | None = None, commit_each: bool = False) -> int:
+    """Every commune's results, in the order of their ids (as writers take their communes' locks);
+    `commit_each`: each commune committed on its own, so that writers wait for one commune, not the run."""
     version = version_in_force(day)
     # the communes of the current tree: an archived one's results stay as they were when it was archived
     communes = db.session.scalars(
-        select(AdminUnit.id).where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None))
+        select(AdminUnit.id).where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None)).order_by(AdminUnit.id)
     ).all()
-    if version is not None:
+    if version is None:
+        return len(communes)
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False  # the criteria stay loaded between commits
+    try:
         for commune_id in communes:
             store(commune_id, version.criteria, day or clock.today())
+            if commit_each:
+                session.commit()
+    finally:
+        session.expire_on_commit = keep
     return len(communes)
 
 
@@ -206,7 +230,7 @@ def keep_results_current(session) -> None:
     if version is None:
         return
     today = clock.today()
-    for commune_id, tables in touched.items():
+    for commune_id, tables in sorted(touched.items()):  # locks taken in the order refresh_all takes them
         criteria = [c for c in version.criteria if METRICS[c.metric].tables & tables]
         if criteria:
             store(commune_id, criteria, today, session)
