@@ -117,4 +117,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     if overrides:
         config.update(overrides)
+    if config["JOB_QUEUE"] == "postgresql" and not (config["SQLALCHEMY_DATABASE_URI"] or "").startswith("postgresql"):
+        raise RuntimeError("JOB_QUEUE=postgresql needs DATABASE_URL on PostgreSQL: the queue lives in its database")
     return config
