@@ -31,10 +31,25 @@ DEVELOPMENT_TOTP_KEY = "development-only-totp-key-not-secret"
 MIN_SECRET_BYTES = 32
 
 
-def _job_queue(name: str) -> str:
-    if name not in ("process", "postgresql"):
-        raise RuntimeError(f"JOB_QUEUE must be process or postgresql, not {name!r}")
-    return name
+def _import_settings(instance_path: str) -> dict:
+    """Spreadsheet imports: where a sheet is checked and read (it waits in its job's row), the limits
+    checked before any parsing, and where jobs run: "process" (the app server starts each job's process)
+    or "postgresql" (a queue that workers started apart take from: portal/queue.py)."""
+    return {
+        "IMPORTS_DIR": os.environ.get("IMPORTS_DIR", os.path.join(instance_path, "imports")),
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "IMPORT_MAX_UNPACKED": int(os.environ.get("IMPORT_MAX_UNPACKED", str(200 * 1024 * 1024))),
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
+        "IMPORT_MAX_RUNNING": int(os.environ.get("IMPORT_MAX_RUNNING", "2")),  # per deployment, at once
+        "JOB_QUEUE": os.environ.get("JOB_QUEUE", "process"),
+    }
+
+
+def _check_job_queue(config: dict) -> None:
+    if config["JOB_QUEUE"] not in ("process", "postgresql"):
+        raise RuntimeError(f"JOB_QUEUE must be process or postgresql, not {config['JOB_QUEUE']!r}")
+    if config["JOB_QUEUE"] == "postgresql" and not (config["SQLALCHEMY_DATABASE_URI"] or "").startswith("postgresql"):
+        raise RuntimeError("JOB_QUEUE=postgresql needs DATABASE_URL on PostgreSQL: the queue lives in its database")
 
 
 def _check_secret_key(secret: str | None) -> None:
@@ -91,15 +106,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Dossier scans: outside the web root, under names the server makes.
         "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR", os.path.join(instance_path, "attachments")),
         "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(4 * 1024 * 1024))),
-        # Spreadsheet imports: the upload waits here for its job; limits checked before any parsing.
-        "IMPORTS_DIR": os.environ.get("IMPORTS_DIR", os.path.join(instance_path, "imports")),
-        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
-        "IMPORT_MAX_UNPACKED": int(os.environ.get("IMPORT_MAX_UNPACKED", str(200 * 1024 * 1024))),
-        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
-        "IMPORT_MAX_RUNNING": int(os.environ.get("IMPORT_MAX_RUNNING", "2")),  # per deployment, at once
-        # Where jobs run: "process" (the app server starts each job's process) or "postgresql" (a queue that
-        # workers started apart take from: portal/queue.py).
-        "JOB_QUEUE": _job_queue(os.environ.get("JOB_QUEUE", "process")),
+        **_import_settings(instance_path),
         "BABEL_DEFAULT_LOCALE": "vi",
         # The province's day (portal.clock): due dates, legal ends, criteria windows, snapshots.
         "PORTAL_TIMEZONE": zone,
@@ -117,6 +124,5 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     if overrides:
         config.update(overrides)
-    if config["JOB_QUEUE"] == "postgresql" and not (config["SQLALCHEMY_DATABASE_URI"] or "").startswith("postgresql"):
-        raise RuntimeError("JOB_QUEUE=postgresql needs DATABASE_URL on PostgreSQL: the queue lives in its database")
+    _check_job_queue(config)
     return config

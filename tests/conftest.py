@@ -174,9 +174,7 @@ def _seeded_from_snapshot(app):
             raw.driver_connection.backup(pages)
         finally:
             raw.close()
-        store = Path(app.config["ATTACHMENTS_DIR"])
-        files = {path.name: path.read_bytes() for path in store.glob("world-*")}
-        _SNAPSHOT.update(key=key, pages=pages, world=world, files=files)
+        _SNAPSHOT.update(key=key, pages=pages, world=world, files=_world_files(app))
         return copy.deepcopy(world)
     db.session.remove()
     db.engine.dispose()  # no connection of the pool keeps pages of the database being replaced
@@ -185,9 +183,7 @@ def _seeded_from_snapshot(app):
         _SNAPSHOT["pages"].backup(raw.driver_connection)
     finally:
         raw.close()
-    store = Path(app.config["ATTACHMENTS_DIR"])
-    for name, data in _SNAPSHOT["files"].items():
-        (store / name).write_bytes(data)
+    _put_back_files(app, _SNAPSHOT["files"])
     return copy.deepcopy(_SNAPSHOT["world"])
 
 
@@ -215,9 +211,7 @@ def _seeded_from_copies(app):
                 "(SELECT pg_get_serial_sequence(quote_ident(t), 'id') FROM unnest(%s::text[]) AS t)",
                 (serial,),
             ).fetchall()
-        store = Path(app.config["ATTACHMENTS_DIR"])
-        files = {path.name: path.read_bytes() for path in store.glob("world-*")}
-        _COPIES.update(key=key, rows=rows, sequences=sequences, world=world, files=files)
+        _COPIES.update(key=key, rows=rows, sequences=sequences, world=world, files=_world_files(app))
         return copy.deepcopy(world)
     with owner_engine().begin() as connection:
         cursor = connection.connection.driver_connection.cursor()
@@ -228,10 +222,19 @@ def _seeded_from_copies(app):
                     stream.write(_COPIES["rows"][name])
         for sequence, value in _COPIES["sequences"]:
             cursor.execute("SELECT setval(%s, %s, %s)", (f'public."{sequence}"', value or 1, value is not None))
-    store = Path(app.config["ATTACHMENTS_DIR"])
-    for name, data in _COPIES["files"].items():
-        (store / name).write_bytes(data)
+    _put_back_files(app, _COPIES["files"])
     return copy.deepcopy(_COPIES["world"])
+
+
+def _world_files(app) -> dict[str, bytes]:
+    """The files of the seeded world's dossiers, kept with its copy."""
+    return {path.name: path.read_bytes() for path in Path(app.config["ATTACHMENTS_DIR"]).glob("world-*")}
+
+
+def _put_back_files(app, files: dict[str, bytes]) -> None:
+    store = Path(app.config["ATTACHMENTS_DIR"])
+    for name, data in files.items():
+        (store / name).write_bytes(data)
 
 
 @pytest.fixture

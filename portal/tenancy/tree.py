@@ -57,21 +57,9 @@ class Tree:
         return found
 
     @cached_property
-    def predecessors(self) -> dict[int, list[int]]:
-        """New commune -> the old ones it was formed from."""
-        olds = defaultdict(list)
-        for link in sorted(self.links, key=lambda link: link.from_unit_id):
-            olds[link.to_unit_id].append(link.from_unit_id)
-        return olds
-
-    @cached_property
     def successor_paths(self) -> dict[int, list[str]]:
         """Old commune -> the paths of the units it became."""
-        news = defaultdict(list)
-        for link in self.links:
-            if link.to_unit_id in self.units:
-                news[link.from_unit_id].append(self.units[link.to_unit_id].path)
-        return news
+        return {old: [self.units[link.to_unit_id].path for link in found] for old, found in self.links_from.items()}
 
     @cached_property
     def by_address(self) -> dict[str, int]:
@@ -91,7 +79,7 @@ class Tree:
         if kept is None:
             inside = [u for u in self.units.values() if u.path.startswith(paths)]
             units = {u.id for u in inside}
-            units.update(old for u in inside for old in self.predecessors.get(u.id, ()))
+            units.update(link.from_unit_id for u in inside for link in self.links_to.get(u.id, ()))
             communes = frozenset(u.id for u in inside if u.level == "commune")
             kept = self._under[paths] = (frozenset(units), communes)
         return kept
