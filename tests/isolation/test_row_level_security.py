@@ -56,6 +56,25 @@ def test_every_tenant_table_forces_row_level_security_with_its_four_policies(app
             assert sorted(commands) == ["DELETE", "INSERT", "SELECT", "UPDATE"], table
 
 
+def test_the_signature_is_checked_by_definer_functions_with_their_search_path_pinned(app):
+    """The four functions the policies ask run as the owner (they alone read the key), find nothing the
+    caller could plant first on their path, and keep their plans for the connection (PL/pgSQL: a SQL
+    function with a SET clause was planned again at every call, 2-3 ms of a page's statements)."""
+    with app.app_context(), owner_engine().connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT p.proname, l.lanname, p.prosecdef, p.proconfig FROM pg_proc p "
+                "JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'public' AND p.proname LIKE 'portal\\_%' ORDER BY p.proname"
+            )
+        ).all()
+    assert [name for name, *_ in rows] == ["portal_actor", "portal_ids", "portal_reach_signed", "portal_system"]
+    for name, language, definer, config in rows:
+        assert (language, definer) == ("plpgsql", True), name
+        path = next(c for c in config if c.startswith("search_path="))
+        assert path.startswith("search_path=pg_catalog") and path.endswith("pg_temp"), (name, path)
+
+
 def test_with_no_reach_every_tenant_table_reads_empty(app, world):
     with app.app_context():
         clear_reach(db.session)
