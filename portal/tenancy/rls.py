@@ -18,8 +18,12 @@ it, and an unsigned reach reads no row and writes none. It can use the request's
 more; a signature is bound to one connection and never stored where the role can read it.
 
 Nothing here decides a reach: the guard's `session.info` (set by the unit gate) stays the one source.
-Before any statement reaches PostgreSQL, `_apply_reach` compares what the session holds with what was
+Before any statement reaches PostgreSQL, `apply_reach` compares what the session holds with what was
 last sent on that connection in this transaction, and sends `set_config(..., true)` when they differ.
+A read at the start of a transaction with an empty reach sends nothing: every policy reads an empty
+signed reach exactly as it reads none (no register row, no unit row; accounts, sessions and roles are
+open to reads), so knowing who is logged in costs no round trip. Writes always carry a signature (the
+audit trail takes rows only from a signed transaction).
 The settings end with the transaction (and a rolled-back savepoint restores the earlier ones), so each
 transaction starts with no reach: a query then returns no rows and a write is refused.
 
@@ -69,6 +73,11 @@ def settings_of(info: dict) -> tuple[str, ...]:
     )
 
 
+NO_REACH = ("", "", "", "", "", "off")  # settings_of an empty reach: no communes, units, actor or system scope
+UNKNOWN = ("?",)  # after a rolled-back savepoint: whatever was sent before it
+SAVEPOINT_CONTROL = ("SAVEPOINT ", "ROLLBACK TO SAVEPOINT ", "RELEASE SAVEPOINT ")  # as SQLAlchemy sends them
+
+
 def reach_signing_key(config) -> bytes:
     """The key that signs the settings: REACH_SIGNING_KEY, or one derived from SECRET_KEY. The owner
     stores it in the database (`store_signing_key`, run by every migration and `database grant`)."""
@@ -113,10 +122,24 @@ def apply_reach(conn, cursor, statement, parameters, context, executemany) -> No
     session = ref() if ref is not None else None
     if session is None:
         return
+    if statement.startswith(SAVEPOINT_CONTROL):
+        return  # a rollback to a savepoint restores what was sent before it: sent again after (forget_applied)
     wanted = settings_of(session.info)
-    if conn.info.get(APPLIED_KEY) != wanted:
-        send_signed(conn.connection.dbapi_connection, wanted)
-        conn.info[APPLIED_KEY] = wanted
+    applied = conn.info.get(APPLIED_KEY)
+    if applied == wanted:
+        return
+    if applied is None and wanted == NO_REACH and _reads_only(context):
+        return  # nothing sent yet in this transaction: the database reads it as it reads an empty reach
+    send_signed(conn.connection.dbapi_connection, wanted)
+    conn.info[APPLIED_KEY] = wanted
+
+
+def _reads_only(context) -> bool:
+    """A compiled SELECT (text, DDL and every insert, update or delete count as writes)."""
+    compiled = getattr(context, "compiled", None)
+    if compiled is None or context.is_crud or context.isddl:
+        return False
+    return bool(getattr(compiled.statement, "is_select", False))
 
 
 def send_signed(dbapi, wanted: tuple[str, ...]) -> None:
@@ -143,9 +166,11 @@ def _key() -> bytes:
 
 
 def forget_applied(conn, *args) -> None:
-    """The transaction's settings are gone: the next statement sends them again."""
+    """A savepoint is rolled back (this event comes before the ROLLBACK TO, which sends nothing): the
+    settings become those sent before the savepoint, so the next statement sends its own again, a read
+    with an empty reach too."""
     if not conn.invalidated:  # a connection lost mid-transaction: its info goes with it (and may not be read)
-        conn.info.pop(APPLIED_KEY, None)
+        conn.info[APPLIED_KEY] = UNKNOWN
 
 
 def unbind(conn, *args) -> None:

@@ -7,7 +7,7 @@ PostgreSQL itself returns only the reach and refuses writes outside the write re
 """
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from portal.audit.models import AuditEvent
@@ -180,6 +180,34 @@ def test_the_reach_lasts_one_transaction_and_follows_savepoints(app, world):
         db.session.rollback()
         clear_reach(db.session)
         assert db.session.execute(text("SELECT count(*) FROM village")).scalar() == 0
+
+
+def _signature_sent() -> bool:
+    return bool(db.session.execute(select(func.current_setting("portal.reach_sig", True))).scalar())
+
+
+def test_a_read_with_an_empty_reach_sends_nothing_and_a_write_is_signed_all_the_same(app, world):
+    """Knowing who is logged in reads with an empty reach: no round trip for the settings, and the database
+    answers as it does to an empty signed reach. A write in the same state still goes signed (the audit
+    trail takes rows only from a signed transaction), and after a savepoint rolls back, the reach it
+    restores is never trusted for an empty one."""
+    a = world.unit_id["A"]
+    with app.app_context():
+        set_reach(db.session, read=frozenset())
+        assert db.session.scalars(select(Village)).all() == []
+        assert not _signature_sent()
+        db.session.execute(insert(AuditEvent).values(at=func.now(), object_type="x", action="x", system=False))
+        assert _signature_sent()
+        db.session.commit()
+
+        set_reach(db.session, read=frozenset({a}))
+        nested = db.session.begin_nested()
+        assert {v.commune_id for v in db.session.scalars(select(Village))} == {a}  # the savepoint: A's reach
+        set_reach(db.session, read=frozenset())
+        assert db.session.scalars(select(Village)).all() == []
+        nested.rollback()  # PostgreSQL is back to A's signed reach; the session says none: sent again
+        assert db.session.scalars(select(Village)).all() == []
+        db.session.rollback()
 
 
 def test_a_connection_lost_mid_transaction_rolls_back_and_the_next_one_has_the_reach(app, world):
