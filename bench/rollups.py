@@ -12,6 +12,7 @@ interleaved, through the WSGI app in this process (server time: no network, no b
 
 import argparse
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -191,7 +192,10 @@ def gunicorn_rps(url: str, seconds: int) -> tuple[dict, float]:
     with site.app.app_context():
         token = session_token(f"xa.{COMMUNE}")
     serializer = site.app.session_interface.get_signing_serializer(site.app)
-    cookie = f"portal_session={serializer.dumps({'_user_id': token, '_fresh': True})}"
+    # the session as a browser holds it after its first page: with the forms' CSRF token (else every
+    # request of the run would make a token and sign a new cookie, which no officer's browser asks for)
+    held = {"_user_id": token, "_fresh": True, "csrf_token": secrets.token_hex(20)}
+    cookie = f"portal_session={serializer.dumps(held)}"
     workdir = Path(tempfile.mkdtemp())
     (workdir / "hello.py").write_text(HELLO)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"

@@ -96,6 +96,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))),
+        # The cookie is signed anew only when the session changes: it expires at the absolute limit after
+        # the login, and the idle limit is the server's (the session's last-seen time), so a page that
+        # changes nothing sends no Set-Cookie (and costs no signing).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),

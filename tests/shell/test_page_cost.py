@@ -20,6 +20,17 @@ def test_knowing_who_the_user_is_costs_one_statement(app, world, login):
     assert "user_session" in statements[0] and "role_assignment" in statements[0] and "tree_stamp" in statements[0]
 
 
+def test_a_page_that_changes_nothing_sends_no_cookie(app, world, login):
+    """The cookie, signed at the login, expires at the absolute limit; the idle limit is kept by the server
+    (tests/auth/test_login.py), so an ordinary page re-signs nothing."""
+    client = login("officer_a")
+    client.get("/account/password")  # the form's token is kept in the session the first time
+    response = client.get("/account/password")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    language = client.post("/language", data={"lang": "en", "next": "/account/password"})
+    assert "portal_session=" in language.headers["Set-Cookie"]  # a change of the session is sent
+
+
 def test_the_main_pages_stay_within_their_statement_budgets(app, world, login):
     commune, district, province = login("officer_a"), login("district_1"), login("province")
     a = world.unit_code["A"]
