@@ -108,6 +108,7 @@ def _page_blueprints() -> tuple:
     from portal.auth.views import auth
     from portal.cases.views import cases
     from portal.criteria.views import criteria
+    from portal.exports.views import exports
     from portal.home.views import root, units
     from portal.imports.views import imports
     from portal.privacy.views import notice, settings
@@ -134,6 +135,7 @@ def _page_blueprints() -> tuple:
         access_log,
         reform,
         imports,
+        exports,
         notice,
         settings,
     )
@@ -144,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.backups.cli import commands as backups_cli
     from portal.criteria.cli import commands as criteria_cli
     from portal.demo.cli import commands as demo_cli
+    from portal.exports.jobs import take_if_large
     from portal.imports.cli import commands as imports_cli
     from portal.imports.specs import SPECS
     from portal.privacy.cli import commands as privacy_cli
@@ -162,8 +165,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (*_page_blueprints(), *commands):
         app.register_blueprint(blueprint)
     add_old_command_names(app, {"users": accounts_cli, "metrics": criteria_cli})
-    for register in REGISTERS.values():  # each with its import sheet, if it has one
-        app.register_blueprint(make_blueprint(register, SPECS.get(register.slug)))
+    for register in REGISTERS.values():  # each with its import sheet, if it has one, and large exports queued
+        app.register_blueprint(make_blueprint(register, SPECS.get(register.slug), take_if_large))
 
     @app.get("/healthz")
     def healthz():

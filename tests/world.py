@@ -4,6 +4,7 @@ commune. Every isolation test reads this one description of who should reach wha
 
 import base64
 import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from portal.cases.models import Absence, CaseTransfer, Determination, ResidenceC
 from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
 from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
+from portal.exports.jobs import READY, ExportJob
 from portal.extensions import db
 from portal.hotspots.models import Hotspot, HotspotStatus
 from portal.imports.models import CHECKED, ImportJob
@@ -91,6 +93,7 @@ class World:
     attachment_id: dict[str, int] = field(default_factory=dict)  # commune key -> that dossier's file
     transfer_out: dict[str, int] = field(default_factory=dict)  # commune key -> the move it sent (A→B, B→C, C→A)
     transfer_in: dict[str, int] = field(default_factory=dict)  # commune key -> the move waiting for it
+    export_id: dict[str, int] = field(default_factory=dict)  # commune key -> its officer's queued export, ready
 
     def unit_key(self, unit_id: int) -> str:
         return next(k for k, v in self.unit_id.items() if v == unit_id)
@@ -395,8 +398,38 @@ def seed_world() -> World:
         for key in COMMUNES:
             dossier, attachment = recognised_dossier(units[key], world.user_id["province"], canary("dossier" + key))
             world.dossier_id[key], world.attachment_id[key] = dossier.id, attachment.id
+        for key in COMMUNES:
+            world.export_id[key] = _ready_export(units[key], world.user_id[f"officer_{key.lower()}"], key).id
         db.session.commit()
     return world
+
+
+def _sheet_with(text: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append([text])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _ready_export(commune, requester_id: int, key: str) -> ExportJob:
+    """A queued export its commune's officer asked for, written and waiting to be downloaded."""
+    job = ExportJob(
+        commune_id=commune.id,
+        requested_by_id=requester_id,
+        register="households",
+        selection={"query": "", "filters": {}, "sort": "", "deleted": False},
+        personal=False,
+        state=READY,
+        rows=1,
+        file_name=f"ho-{key}.xlsx",
+        file=_sheet_with(f"Lò Văn {canary(key)}"),
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
 
 
 def _transfer(sender, receiver, person_id: int, recorded_by: int) -> CaseTransfer:

@@ -79,11 +79,12 @@ def _describer(register: Register, unit, personal: bool):
 templates = Blueprint("register_templates", __name__, template_folder="templates")
 
 
-def make_blueprint(register: Register, sheet=None) -> Blueprint:
+def make_blueprint(register: Register, sheet=None, queued_export=None) -> Blueprint:
     """The register's blueprint: its pages, under /u/<commune>/<slug>/. `sheet` is the register's import
     sheet (a portal.imports spec) when it has one: the list offers the import, and the export writes the
-    sheet's columns so that an exported file goes back in."""
-    pages = RegisterPages(register, sheet)
+    sheet's columns so that an exported file goes back in. `queued_export(unit, register, chosen)` may take
+    a large export to the job queue (portal/exports), answering with the page that follows it."""
+    pages = RegisterPages(register, sheet, queued_export)
     blueprint = unit_blueprint(register.name, register.model.__module__, url_prefix=f"/{register.slug}")
     one = f"/<int:{register.param}>"
     read = partial(_reading, register.read_permission)
@@ -115,9 +116,10 @@ def _reading(permission: str, view):
 class RegisterPages:
     """The pages of one register. Each view is access → action → response."""
 
-    def __init__(self, register: Register, sheet=None):
+    def __init__(self, register: Register, sheet=None, queued_export=None):
         self.register = register
         self.sheet = sheet
+        self.queued_export = queued_export
         self.param = register.param
 
     # What the list shows -----------------------------------------------------------------------------
@@ -212,6 +214,9 @@ class RegisterPages:
         """The list as it is filtered, as .xlsx; the export itself is recorded before a byte is sent."""
         register = self.register
         chosen = self.selection(unit, request.args)
+        queued = self.queued_export and self.queued_export(unit, register, chosen)
+        if queued is not None:
+            return queued
         path, count = write_export(register, chosen["stmt"], chosen["personal"], self.sheet)
         try:
             record(

@@ -4,7 +4,6 @@ who is logged in, what a login throttle counts or where an import stands: the da
 
 import http.cookiejar
 import io
-import os
 import re
 import socket
 import subprocess
@@ -29,10 +28,9 @@ from portal.imports.models import COMMITTED, QUEUED, ImportJob, ImportProgress
 from portal.tenancy.guard import system_scope
 from portal.villages.models import Village
 from tests.conftest import allow_code_again
+from tests.deployment.processes import ROOT, portal_env, work_the_queue
 from tests.imports.conftest import HOUSEHOLD_HEADERS, VILLAGES, households, xlsx
 from tests.world import PASSWORD, totp_code
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -103,7 +101,7 @@ def _serving(app, tmp_path, extra: dict, shared: bool = True):
     started, urls = [], []
     for n in range(2):
         folder = tmp_path / ("shared" if shared else f"server-{n}")
-        env = {**_portal_env(app), "IMPORTS_DIR": str(folder / "imports"), "ATTACHMENTS_DIR": str(folder / "files")}
+        env = {**portal_env(app), "IMPORTS_DIR": str(folder / "imports"), "ATTACHMENTS_DIR": str(folder / "files")}
         port = _free_port()
         command = [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
         started.append(subprocess.Popen(command, cwd=ROOT, env={**env, **extra}))  # noqa: S603 - our own server
@@ -116,19 +114,6 @@ def _serving(app, tmp_path, extra: dict, shared: bool = True):
         for server in started:
             server.terminate()
             server.wait(30)
-
-
-def _portal_env(app) -> dict:
-    """A portal process's environment on the test's database, with the test app's keys (the reach's
-    signature and the TOTP secrets' encryption derive from them)."""
-    return {
-        **os.environ,
-        "PORTAL_ENV": "testing",
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "TOTP_ENCRYPTION_KEY": app.config["TOTP_ENCRYPTION_KEY"],
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
-        "DATABASE_OWNER_URL": app.config["DATABASE_OWNER_URI"].replace("+psycopg", ""),
-    }
 
 
 def _wait_for(url: str) -> None:
@@ -183,7 +168,7 @@ def test_on_the_queue_an_import_is_taken_by_a_worker_started_apart_from_the_serv
     time.sleep(3)
     assert _state(app, job_id) == QUEUED  # neither app server runs it
     assert "Đang chờ bắt đầu" in officer.request(other, job_path)[1]  # both follow it
-    env = {**_portal_env(app), "JOB_QUEUE": "postgresql", "IMPORTS_DIR": str(tmp_path / "worker" / "imports")}
+    env = {**portal_env(app), "JOB_QUEUE": "postgresql", "IMPORTS_DIR": str(tmp_path / "worker" / "imports")}
     worker = subprocess.Popen(  # noqa: S603 - the portal's own worker command, on its own machine's disk
         [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"], cwd=ROOT, env=env
     )
@@ -281,7 +266,7 @@ def test_a_metrics_refresh_while_both_servers_take_writes_matches_a_rebuild(app,
     threads = [threading.Thread(target=write, args=writer) for writer in writers]
     for thread in threads:
         thread.start()
-    env = _portal_env(app)
+    env = portal_env(app)
     try:
         for _ in range(2):
             subprocess.run(  # noqa: S603 - our own command
@@ -325,14 +310,7 @@ def test_the_nightly_refresh_is_deferred_to_the_queue_and_a_worker_runs_it(app, 
         assert again.exit_code == 1 and "already waiting" in again.output  # one waits at a time
     finally:
         app.config["JOB_QUEUE"] = "process"
-    env = {**_portal_env(app), "JOB_QUEUE": "postgresql"}
-    subprocess.run(  # noqa: S603 - the portal's own worker, stopping once nothing waits
-        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--until-empty"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    work_the_queue(app)
     with app.app_context(), system_scope(db.session):
         computed = _results()
         assert computed  # the worker's refresh computed every commune's results

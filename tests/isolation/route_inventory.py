@@ -352,6 +352,14 @@ def households_sheet() -> io.BytesIO:
     return out
 
 
+def _export_routes() -> dict:
+    job = {"export_job_id": "export"}
+    return {
+        "exports.show": UnitRoute("registers.read", ("commune",), "officer_a", "A", job),
+        "exports.download": UnitRoute("registers.read", ("commune",), "officer_a", "A", job),
+    }
+
+
 def _import_routes() -> dict:
     job = {"import_job_id": "row"}
     return {
@@ -447,6 +455,7 @@ UNIT_ROUTES = {
     "criteria.publish": UnitRoute("criteria.manage", ("province",), "province", "P", body=lambda w: publish_body()),
     **_register_routes(),
     **_import_routes(),
+    **_export_routes(),
     "accounts.index": UnitRoute("accounts.manage", ("province", "district"), "district_1", "D1"),
     "accounts.create": UnitRoute(
         "accounts.manage",

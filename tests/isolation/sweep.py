@@ -20,9 +20,12 @@ STATE_TABLES = (
     "dossier_event",
     "dossier_attachment",
     "case_transfer",  # moves between communes: the one record two communes read
+    "export_job",  # a queued export: its requester's own
 )
 # Object kinds that belong to one commune, like a register row: reachable only through that commune.
 COMMUNE_OBJECTS = ("row", "dossier", "attachment", "sent_transfer", "received_transfer")
+# Objects of one commune that only the account which made them reaches (a queued export and its file).
+OWN_OBJECTS = ("export",)
 PARAM_MODEL = {m.__tablename__ + "_id": m for m in tenant_models}
 
 
@@ -114,6 +117,8 @@ def object_choices(world, kind: str, param: str):
         return [({param: world.transfer_out[key]}, key, None) for key in COMMUNES]
     if kind == "received_transfer":  # the same moves, named by their receivers
         return [({param: world.transfer_in[key]}, key, None) for key in COMMUNES]
+    if kind == "export":  # each commune's officer's own
+        return [({param: world.export_id[key]}, key, f"officer_{key.lower()}") for key in COMMUNES]
     raise ValueError(kind)
 
 
@@ -130,6 +135,8 @@ def owner_object_ids(world, route) -> dict:
             values["attachment_id"] = world.attachment_id[route.owner_unit]
         elif kind in ("sent_transfer", "received_transfer"):
             values[param] = (world.transfer_out if kind == "sent_transfer" else world.transfer_in)[route.owner_unit]
+        elif kind == "export":
+            values[param] = world.export_id[route.owner_unit]
     return values
 
 

@@ -20,6 +20,7 @@ from tests.conftest import client_with_session, empty_database
 from tests.isolation.route_inventory import MANAGED_ACCOUNTS, REACH, UNIT_ROUTES
 from tests.isolation.sweep import (
     COMMUNE_OBJECTS,
+    OWN_OBJECTS,
     PARAM_MODEL,
     foreign_fingerprint,
     level_of,
@@ -60,6 +61,8 @@ def _cases(world, endpoint: str, user: str):
             case = {**values, **ids}
             if kind in COMMUNE_OBJECTS:
                 allowed = allowed_unit and owner_unit == unit_key
+            elif kind in OWN_OBJECTS:
+                allowed = allowed_unit and owner_unit == unit_key and account == user
             else:
                 allowed = allowed_unit and account in MANAGED_ACCOUNTS.get((user, unit_key), set())
                 if rest:  # assignment_id: the named account's own assignment

@@ -1,0 +1,199 @@
+"""A large register export on the job queue: made by any machine's worker, not by an app server.
+
+With `JOB_QUEUE=postgresql`, an export of more than `EXPORT_QUEUE_ROWS` rows is not written while the
+officer's request holds one of the app server's workers (a commune's 30,000 households take seconds of
+openpyxl). The request records what was asked (the register, its search, filters and order, whether
+personal columns go in, all as the list page decided them for this officer), puts the job on the queue
+and shows its state; a worker's process (`python -m portal.exports.worker JOB_ID DAY`) writes the
+file as of the request's day, keeps it in the job's row and records the export in the audit trail; the
+officer who asked downloads it. Smaller exports, and every export on SQLite, are written at once.
+
+A job is its requester's own: nobody else sees it (`export_job_of`). Its file holds the commune's data, so
+it is kept a day at most (`forget_stale_exports`, at every new export and in the privacy sweep).
+Row-level security binds the table to the units the request views (migration f4a5b6c7d8e9).
+"""
+
+from datetime import date, datetime, timedelta
+
+from flask import abort, current_app, redirect, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, delete, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal import clock, queue
+from portal.audit.actions import EXPORT, record
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.imports.specs import SPECS
+from portal.registers.access import list_statement
+from portal.registers.export import write_export
+from portal.registers.registry import REGISTERS
+from portal.tenancy.guard import set_reach, system_scope
+from portal.tenancy.models import AdminUnit
+
+WORKER_MODULE = "portal.exports.worker"
+QUEUED, WRITING, READY, FAILED = "queued", "writing", "ready", "failed"
+PENDING = frozenset({QUEUED, WRITING})
+STATE_LABELS = {
+    QUEUED: _l("Waiting for a worker"),
+    WRITING: _l("Writing the file"),
+    READY: _l("Ready to download"),
+    FAILED: _l("Failed: no file was made"),
+}
+KEPT_FOR = timedelta(days=1)
+
+
+class ExportJob(db.Model):
+    """One export asked for by one officer; not tenant-owned (a viewer, who writes no register, asks for
+    exports too): every read goes through `export_job_of`, and row-level security binds it to the units
+    the request views."""
+
+    __tablename__ = "export_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    register: Mapped[str] = mapped_column(String(40))
+    selection: Mapped[dict] = mapped_column(JSON)  # query, filters, sort, deleted: as the list decided them
+    personal: Mapped[bool] = mapped_column(Boolean)
+    locale: Mapped[str] = mapped_column(String(5), default="vi")
+    state: Mapped[str] = mapped_column(String(8), default=QUEUED)
+    rows: Mapped[int | None] = mapped_column(Integer)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str] = mapped_column(Text, default="")
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    file: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    @property
+    def pending(self) -> bool:
+        return self.state in PENDING
+
+
+def goes_to_the_queue(stmt) -> bool:
+    """With the queue, an export of more than EXPORT_QUEUE_ROWS rows (counted first) is a worker's."""
+    if not queue.enabled():
+        return False
+    count = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return count > current_app.config["EXPORT_QUEUE_ROWS"]
+
+
+def take_if_large(unit: AdminUnit, register, chosen: dict):
+    """The register pages' hook (portal/registers/views.py): a large export goes to the queue and is
+    answered by the page that follows it; None, and the export is written at once."""
+    if not goes_to_the_queue(chosen["stmt"]):
+        return None
+    job = queue_export(unit, register, chosen, str(get_locale()))
+    return redirect(url_for("exports.show", unit_code=unit.address, export_job_id=job.id))
+
+
+def queue_export(unit: AdminUnit, register, chosen: dict, locale: str) -> ExportJob:
+    """The job for the list as this officer sees it, committed and on the queue."""
+    forget_stale_exports()
+    job = ExportJob(
+        commune_id=unit.id,
+        requested_by_id=current_user.id,
+        register=register.slug,
+        selection={
+            "query": chosen["query"],
+            "filters": chosen["filters"],
+            "sort": chosen["sort"],
+            "deleted": chosen["show_deleted"],
+        },
+        personal=chosen["personal"],
+        locale=locale,
+    )
+    db.session.add(job)
+    db.session.commit()
+    queue.defer(WORKER_MODULE, [str(job.id), clock.today().isoformat()])
+    return job
+
+
+def export_job_of(unit: AdminUnit, job_id: int) -> ExportJob:
+    """The officer's own job in this commune, or 404: another officer's job, or another commune's, is as
+    absent as one that never was."""
+    job = db.session.scalar(
+        select(ExportJob).where(
+            ExportJob.id == job_id, ExportJob.commune_id == unit.id, ExportJob.requested_by_id == current_user.id
+        )
+    )
+    if job is None:
+        abort(404)
+    return job
+
+
+def forget_stale_exports() -> int:
+    """Exports asked for more than a day ago go, with their files: nobody came back for them."""
+    ended = db.session.execute(delete(ExportJob).where(ExportJob.requested_at < clock.utcnow() - KEPT_FOR))
+    return ended.rowcount or 0
+
+
+def run(job_id: int, day: date) -> None:
+    """In the worker's process: write the file under the requester's reach in the commune, as of the day
+    the export was asked on, and keep it with the audit row of the export in one transaction."""
+    job = _with_its_reach(job_id)
+    if job is None or job.state != QUEUED:
+        return
+    job.state = WRITING
+    db.session.commit()
+    try:
+        with clock.working_on(day), force_locale(job.locale):
+            data, count, name = _write(job, day)
+    except Exception as failure:
+        db.session.rollback()
+        job.state, job.message, job.finished_at = FAILED, type(failure).__name__, clock.utcnow()
+        db.session.commit()
+        raise
+    job.file, job.rows, job.file_name = data, count, name
+    job.state, job.finished_at = READY, clock.utcnow()
+    record(
+        EXPORT,
+        actor_id=job.requested_by_id,
+        unit_id=job.commune_id,
+        object_type=REGISTERS[job.register].model.__tablename__,
+        after={**_audited(job.selection), "rows": count, "personal": job.personal, "queued": True},
+    )
+    db.session.commit()
+
+
+def _audited(selection: dict) -> dict:
+    """What the direct export records of the list (portal/registers/views.py): the search and the filters."""
+    filters = {k: v for k, v in (selection.get("filters") or {}).items() if v}
+    return {"search": selection.get("query", ""), "filters": filters, "deleted": bool(selection.get("deleted"))}
+
+
+def _write(job: ExportJob, day: date) -> tuple[bytes, int, str]:
+    register = REGISTERS[job.register]
+    unit = db.session.get(AdminUnit, job.commune_id)
+    chosen = job.selection
+    stmt = list_statement(
+        register,
+        unit,
+        query=chosen.get("query", ""),
+        filters=chosen.get("filters") or {},
+        sort=chosen.get("sort", ""),
+        deleted=bool(chosen.get("deleted")),
+    )
+    path, count = write_export(register, stmt, job.personal, SPECS.get(register.slug))
+    try:
+        data = path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+    return data, count, f"{register.title} - {unit.name} - {day.strftime('%d-%m-%Y')}.xlsx"
+
+
+def _with_its_reach(job_id: int) -> ExportJob | None:
+    """The job (read in system scope), and from here the reach its request had: the commune's registers
+    to read, its units, the requester acting. Nothing to write in any register."""
+    with system_scope(db.session):
+        job = db.session.get(ExportJob, job_id)
+    if job is not None:
+        set_reach(
+            db.session,
+            read=frozenset({job.commune_id}),
+            units=frozenset({job.commune_id}),
+            actor_id=job.requested_by_id,
+        )
+    return job

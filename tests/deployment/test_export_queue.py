@@ -1,0 +1,140 @@
+"""Large exports on the job queue (PostgreSQL, JOB_QUEUE=postgresql): the request only asks, a worker
+started apart writes the file, and the officer who asked downloads exactly what the direct export gives.
+On the embedded SQLite default every export is written at once (tests/registers/test_export.py)."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from portal import clock
+from portal.audit.models import AuditEvent
+from portal.exports import jobs as export_jobs
+from portal.exports.jobs import ExportJob
+from portal.extensions import db
+from portal.tenancy.guard import system_scope
+from portal.villages.models import Household, Village
+from tests.deployment.processes import work_the_queue
+from tests.world import canary
+
+
+@pytest.fixture
+def queued_exports(app, world, dialect):
+    """Exports of more than one row go to the queue."""
+    if dialect != "postgresql":
+        pytest.skip("the job queue runs on PostgreSQL")
+    app.config.update(JOB_QUEUE="postgresql", EXPORT_QUEUE_ROWS=1)
+    yield
+    app.config.update(JOB_QUEUE="process", EXPORT_QUEUE_ROWS=5000)
+
+
+def _rows(data: bytes) -> list[list]:
+    return [[c.value for c in row] for row in load_workbook(io.BytesIO(data)).active.iter_rows()]
+
+
+def _exports(app) -> list:
+    with app.app_context(), system_scope(db.session):
+        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
+
+
+def test_a_large_export_is_written_by_a_worker_and_downloaded_by_its_officer(app, world, login, queued_exports):
+    a = world.unit_code["A"]
+    officer = login("officer_a")
+    direct = officer.get(f"/u/{a}/persons/export.xlsx")  # the world's one person: small, written at once
+    assert direct.status_code == 200 and len(_exports(app)) == 1
+    listed = f"/u/{a}/households/export.xlsx?q="
+    with app.app_context(), system_scope(db.session):  # two households: more than the queue's threshold
+        village = db.session.scalar(select(Village).where(Village.commune_id == world.unit_id["A"]))
+        db.session.add(
+            Household(
+                commune_id=world.unit_id["A"],
+                code="Q-1",
+                representative_name="Hà Văn Xếp",
+                village_id=village.id,
+                search_key="q-1 ha van xep",
+            )
+        )
+        db.session.commit()
+
+    asked = officer.get(listed)
+    assert asked.status_code == 302 and f"/u/{a}/exports/" in asked.headers["Location"]
+    page_path = asked.headers["Location"]
+    page = officer.get(page_path).get_data(as_text=True)
+    assert "stage-queued" in page and 'hx-trigger="every 2s"' in page  # followed until it is written
+    assert officer.get(page_path + "/file.xlsx").status_code == 404  # nothing to download yet
+    assert len(_exports(app)) == 1  # the export is recorded when its file is written, not before
+
+    work_the_queue(app)
+
+    page = officer.get(page_path).get_data(as_text=True)
+    assert "stage-ready" in page and "every 2s" not in page
+    queued = officer.get(page_path + "/file.xlsx")
+    assert queued.status_code == 200 and queued.mimetype.endswith("spreadsheetml.sheet")
+    app.config.update(EXPORT_QUEUE_ROWS=5000)
+    at_once = officer.get(listed)
+    assert at_once.status_code == 200
+    assert _rows(queued.data) == _rows(at_once.data) and len(_rows(queued.data)) == 3  # header and two rows
+    recorded = [e for e in _exports(app) if json.loads(e.after or "{}").get("queued")]
+    assert len(recorded) == 1 and json.loads(recorded[0].after)["rows"] == 2
+    assert recorded[0].user_id == world.user_id["officer_a"] and recorded[0].unit_id == world.unit_id["A"]
+
+    for other in ("viewer_a", "officer_b"):  # the job is its officer's alone
+        assert login(other).get(page_path + "/file.xlsx").status_code == 404
+
+
+def test_a_written_export_is_downloaded_and_goes_with_the_privacy_sweep_after_a_day(app, world, login):
+    """On either database: the privacy sweep removes every export kept over a day, file and all."""
+    a = world.unit_code["A"]
+    officer = login("officer_a")
+    page = officer.get(f"/u/{a}/exports/{world.export_id['A']}").get_data(as_text=True)
+    assert "stage-ready" in page
+    assert canary("A") in str(_rows(officer.get(f"/u/{a}/exports/{world.export_id['A']}/file.xlsx").data))
+    with app.app_context(), system_scope(db.session):
+        db.session.execute(
+            update(ExportJob)
+            .where(ExportJob.id != world.export_id["C"])
+            .values(requested_at=clock.utcnow() - timedelta(days=1, minutes=1))
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["privacy", "sweep"])
+    assert result.exit_code == 0 and "removed 2 exports" in result.output, result.output
+    with app.app_context(), system_scope(db.session):
+        left = db.session.scalars(select(ExportJob.id)).all()
+    assert left == [world.export_id["C"]]
+    assert officer.get(f"/u/{a}/exports/{world.export_id['A']}").status_code == 404
+
+
+def _queued(app, world, register: str) -> int:
+    with app.app_context(), system_scope(db.session):
+        job = ExportJob(
+            commune_id=world.unit_id["A"],
+            requested_by_id=world.user_id["viewer_a"],
+            register=register,
+            selection={"query": "", "filters": {}, "sort": "", "deleted": False},
+            personal=False,
+        )
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def test_the_workers_run_writes_as_its_requester_may_see_and_a_failure_records_no_export(app, world, login):
+    """`export_jobs.run`, as the worker's process calls it (on either database): a viewer's export leaves
+    out the personal columns; a job that fails keeps no file and records no export."""
+    day = clock.today()
+    written, broken = _queued(app, world, "persons"), _queued(app, world, "no-such-register")
+    before = len(_exports(app))
+    with app.app_context():
+        export_jobs.run(written, day)
+        with pytest.raises(KeyError):
+            export_jobs.run(broken, day)
+    with app.app_context(), system_scope(db.session):
+        done, failed = db.session.get(ExportJob, written), db.session.get(ExportJob, broken)
+        assert (done.state, done.rows, failed.state, failed.file) == ("ready", 1, "failed", None)
+        rows = _rows(done.file)
+    assert len(_exports(app)) == before + 1
+    at_once = login("viewer_a").get(f"/u/{world.unit_code['A']}/persons/export.xlsx")
+    assert rows == _rows(at_once.data) and len(rows) == 2  # as the viewer's own: no personal column
