@@ -50,7 +50,8 @@ def _deferring_app():
     app = current_app._get_current_object()
     handle = app.extensions.get("portal.queue")
     if handle is None:
-        connector = procrastinate.SyncPsycopgConnector(conninfo=_conninfo(app), min_size=0, max_size=2)
+        # a request waits at most 10 s for the queue's connection (the pool's default is 30)
+        connector = procrastinate.SyncPsycopgConnector(conninfo=_conninfo(app), min_size=0, max_size=2, timeout=10)
         handle = procrastinate.App(connector=connector)
         handle.add_tasks_from(tasks, namespace=QUEUE)
         handle.open()

@@ -15,8 +15,9 @@ Row-level security binds the table to the units the request views (migration f4a
 
 from datetime import date, datetime, timedelta
 
-from flask import abort, current_app, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, delete, func, select
@@ -85,8 +86,16 @@ def take_if_large(unit: AdminUnit, register, chosen: dict):
     answered by the page that follows it; None, and the export is written at once."""
     if not goes_to_the_queue(chosen["stmt"]):
         return None
-    job = queue_export(unit, register, chosen, str(get_locale()))
+    try:
+        job = queue_export(unit, register, chosen, str(get_locale()))
+    except QueueUnavailable:
+        flash(_("The export could not be put on the job queue: try again in a few minutes."), "error")
+        return redirect(url_for(f"{register.name}.index", unit_code=unit.address))
     return redirect(url_for("exports.show", unit_code=unit.address, export_job_id=job.id))
+
+
+class QueueUnavailable(RuntimeError):
+    """The job queue could not take the export (its database out of reach)."""
 
 
 def queue_export(unit: AdminUnit, register, chosen: dict, locale: str) -> ExportJob:
@@ -107,7 +116,13 @@ def queue_export(unit: AdminUnit, register, chosen: dict, locale: str) -> Export
     )
     db.session.add(job)
     db.session.commit()
-    queue.defer(WORKER_MODULE, [str(job.id), clock.today().isoformat()])
+    try:
+        queue.defer(WORKER_MODULE, [str(job.id), clock.today().isoformat()])
+    except Exception as failure:  # the queue is out of reach: the job says so rather than waiting for ever
+        current_app.logger.exception("export %s not queued", job.id)
+        job.state, job.message, job.finished_at = FAILED, "not queued", clock.utcnow()
+        db.session.commit()
+        raise QueueUnavailable() from failure
     return job
 
 

@@ -138,3 +138,23 @@ def test_the_workers_run_writes_as_its_requester_may_see_and_a_failure_records_n
     assert len(_exports(app)) == before + 1
     at_once = login("viewer_a").get(f"/u/{world.unit_code['A']}/persons/export.xlsx")
     assert rows == _rows(at_once.data) and len(rows) == 2  # as the viewer's own: no personal column
+
+
+def test_when_the_queue_cannot_take_an_export_the_officer_is_told_and_no_job_waits(app, world, login, dialect):
+    """A queue that cannot be reached (here the embedded database, which is no PostgreSQL, named as the
+    queue's: a real failed connection): the list comes back with the reason, and the job says it failed."""
+    if dialect != "sqlite":
+        pytest.skip("the portal's own PostgreSQL is the queue's: reachable")
+    a = world.unit_code["A"]
+    officer = login("officer_a")
+    app.config.update(JOB_QUEUE="postgresql", EXPORT_QUEUE_ROWS=0)
+    try:
+        answer = officer.get(f"/u/{a}/households/export.xlsx")
+    finally:
+        app.config.update(JOB_QUEUE="process", EXPORT_QUEUE_ROWS=5000)
+        app.extensions.pop("portal.queue", None)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/u/{a}/households/")
+    assert "hàng đợi" in officer.get(answer.headers["Location"]).get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):
+        states = db.session.scalars(select(ExportJob.state).where(ExportJob.rows.is_(None))).all()
+    assert states == ["failed"]
