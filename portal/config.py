@@ -42,7 +42,7 @@ def _import_settings(instance_path: str) -> dict:
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "IMPORT_MAX_RUNNING": int(os.environ.get("IMPORT_MAX_RUNNING", "2")),  # per deployment, at once
         "JOB_QUEUE": os.environ.get("JOB_QUEUE", "process"),
-        # with the queue, an export of more rows than this is written by a worker (portal/registers/export_jobs.py)
+        # with the queue, an export of more rows than this is written by a worker (portal/exports/jobs.py)
         "EXPORT_QUEUE_ROWS": int(os.environ.get("EXPORT_QUEUE_ROWS", "5000")),
     }
 
