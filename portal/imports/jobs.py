@@ -312,7 +312,11 @@ def _kill(job: ImportJob) -> None:
         try:
             os.killpg(job.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            pass
+            return
+        for _ in range(100):  # the kill is delivered apart: on a busy machine the worker lives a moment more
+            if not _alive(job.pid):
+                return
+            time.sleep(0.01)
 
 
 def _forget_upload(job: ImportJob) -> None:
