@@ -100,7 +100,7 @@ class QueueUnavailable(RuntimeError):
 
 def queue_export(unit: AdminUnit, register, chosen: dict, locale: str) -> ExportJob:
     """The job for the list as this officer sees it, committed and on the queue."""
-    forget_stale_exports()
+    forget_stale_exports(unit.id)
     job = ExportJob(
         commune_id=unit.id,
         requested_by_id=current_user.id,
@@ -139,10 +139,13 @@ def export_job_of(unit: AdminUnit, job_id: int) -> ExportJob:
     return job
 
 
-def forget_stale_exports() -> int:
-    """Exports asked for more than a day ago go, with their files: nobody came back for them."""
-    ended = db.session.execute(delete(ExportJob).where(ExportJob.requested_at < clock.utcnow() - KEPT_FOR))
-    return ended.rowcount or 0
+def forget_stale_exports(commune_id: int | None = None) -> int:
+    """Exports asked for more than a day ago go, with their files: nobody came back for them. A request
+    clears its own commune's; the privacy sweep (system scope) every commune's."""
+    stale = delete(ExportJob).where(ExportJob.requested_at < clock.utcnow() - KEPT_FOR)
+    if commune_id is not None:
+        stale = stale.where(ExportJob.commune_id == commune_id)
+    return db.session.execute(stale).rowcount or 0
 
 
 def run(job_id: int, day: date) -> None:

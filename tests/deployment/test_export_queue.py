@@ -59,8 +59,14 @@ def test_a_large_export_is_written_by_a_worker_and_downloaded_by_its_officer(app
         )
         db.session.commit()
 
+    with app.app_context(), system_scope(db.session):  # the world's ready exports of A and B, two days old
+        db.session.execute(update(ExportJob).values(requested_at=clock.utcnow() - timedelta(days=2)))
+        db.session.commit()
     asked = officer.get(listed)
     assert asked.status_code == 302 and f"/u/{a}/exports/" in asked.headers["Location"]
+    with app.app_context(), system_scope(db.session):  # a new export clears its own commune's stale ones only
+        kept = set(db.session.scalars(select(ExportJob.id).where(ExportJob.rows.is_not(None))))
+    assert kept == {world.export_id["B"], world.export_id["C"]}
     page_path = asked.headers["Location"]
     page = officer.get(page_path).get_data(as_text=True)
     assert "stage-queued" in page and 'hx-trigger="every 2s"' in page  # followed until it is written
