@@ -2,8 +2,8 @@
 
 With `JOB_QUEUE=postgresql`, an export of more than `EXPORT_QUEUE_ROWS` rows is written by a worker
 (portal/registers/export_jobs.py); the request keeps what was asked here and the worker the file. Bound by
-row-level security to the units the request views, like dossiers and results: a viewer asks for exports
-too, and writes no register.
+row-level security to the units the request views and to its requester (the signed actor): a viewer asks
+for exports too, and writes no register.
 
 Revision ID: f4a5b6c7d8e9
 Revises: e3f4a5b6c7d8
@@ -46,7 +46,11 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_export_job_commune_id"), ["commune_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_export_job_requested_by_id"), ["requested_by_id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
-        units = "((SELECT public.portal_system()) OR commune_id = ANY ((SELECT public.portal_ids('portal.units'))::integer[]))"
+        # in a unit the request views, and its requester's own (the signed actor), or system scope (the sweep)
+        units = (
+            "((SELECT public.portal_system()) OR (commune_id = ANY ((SELECT public.portal_ids('portal.units'))::integer[])"
+            " AND requested_by_id = (SELECT public.portal_actor())))"
+        )
         op.execute("ALTER TABLE export_job ENABLE ROW LEVEL SECURITY")
         op.execute("ALTER TABLE export_job FORCE ROW LEVEL SECURITY")
         op.execute(f"CREATE POLICY reach_read ON export_job FOR SELECT USING {units}")

@@ -10,7 +10,8 @@ officer who asked downloads it. Smaller exports, and every export on SQLite, are
 
 A job is its requester's own: nobody else sees it (`export_job_of`). Its file holds the commune's data, so
 it is kept a day at most (`forget_stale_exports`, at every new export and in the privacy sweep).
-Row-level security binds the table to the units the request views (migration f4a5b6c7d8e9).
+Row-level security binds the table to the units the request views and to the requester, the signed
+actor (migration f4a5b6c7d8e9).
 """
 
 from datetime import date, datetime, timedelta
@@ -49,7 +50,7 @@ KEPT_FOR = timedelta(days=1)
 class ExportJob(db.Model):
     """One export asked for by one officer; not tenant-owned (a viewer, who writes no register, asks for
     exports too): every read goes through `export_job_of`, and row-level security binds it to the units
-    the request views."""
+    the request views and to its requester."""
 
     __tablename__ = "export_job"
 

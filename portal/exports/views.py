@@ -1,5 +1,5 @@
 """A queued export's pages, under /u/<commune>/exports/: its state (followed by htmx until the file is
-ready) and the file. Only the officer who asked for it sees either (`export_jobs.export_job_of`)."""
+ready) and the file. Only the officer who asked for it sees either (`jobs.export_job_of`)."""
 
 from flask import abort, render_template, request
 from flask_login import current_user

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from portal.audit.models import AuditEvent
+from portal.exports.jobs import ExportJob
 from portal.extensions import db
 from portal.persons.models import Person
 from portal.tenancy.database import dispose_engines, owner_engine, role_problems
@@ -384,3 +385,14 @@ def test_a_portal_whose_key_the_database_does_not_accept_refuses_to_start(app, o
     started = create_app(database_config(owner_database_url))  # the key it was granted with: it starts
     with started.app_context():
         dispose_engines()
+
+
+def test_a_queued_export_is_read_by_its_requester_alone(app, world):
+    """The database itself keeps an export its requester's: another account viewing the same commune
+    reads nothing of it, file and all (the access function says the same above it)."""
+    a = world.unit_id["A"]
+    with app.app_context():
+        for user, seen in (("officer_a", [world.export_id["A"]]), ("viewer_a", []), ("district_1", [])):
+            set_reach(db.session, read=frozenset({a}), units=frozenset({a}), actor_id=world.user_id[user])
+            assert db.session.scalars(select(ExportJob.id)).all() == seen, user
+            db.session.rollback()
