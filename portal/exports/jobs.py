@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock, queue
 from portal.audit.actions import EXPORT, record
+from portal.auth.sessions import aware
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.imports.specs import SPECS
@@ -45,6 +46,7 @@ STATE_LABELS = {
     FAILED: _l("Failed: no file was made"),
 }
 KEPT_FOR = timedelta(days=1)
+UNCLAIMED_AFTER = timedelta(minutes=5)
 
 
 class ExportJob(db.Model):
@@ -72,6 +74,11 @@ class ExportJob(db.Model):
     @property
     def pending(self) -> bool:
         return self.state in PENDING
+
+    @property
+    def unclaimed(self) -> bool:
+        """Still waiting long after it was asked for: no worker is taking jobs (or all are busy)."""
+        return self.state == QUEUED and clock.utcnow() - aware(self.requested_at) > UNCLAIMED_AFTER
 
 
 def goes_to_the_queue(stmt) -> bool:

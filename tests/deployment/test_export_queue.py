@@ -164,3 +164,20 @@ def test_when_the_queue_cannot_take_an_export_the_officer_is_told_and_no_job_wai
     with app.app_context(), system_scope(db.session):
         states = db.session.scalars(select(ExportJob.state).where(ExportJob.rows.is_(None))).all()
     assert states == ["failed"]
+
+
+def test_an_export_no_worker_takes_says_so_after_five_minutes(app, world, login):
+    """Its page keeps following it, and after five minutes says that no worker has taken it."""
+    job_id = _queued(app, world, "households")
+    with app.app_context(), system_scope(db.session):
+        db.session.get(ExportJob, job_id).requested_by_id = world.user_id["officer_a"]
+        db.session.commit()
+    officer = login("officer_a")
+    page_path = f"/u/{world.unit_code['A']}/exports/{job_id}"
+    page = officer.get(page_path).get_data(as_text=True)
+    assert "stage-queued" in page and "export-unclaimed" not in page
+    with app.app_context(), system_scope(db.session):
+        db.session.get(ExportJob, job_id).requested_at = clock.utcnow() - timedelta(minutes=6)
+        db.session.commit()
+    page = officer.get(page_path, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "export-unclaimed" in page and 'hx-trigger="every 2s"' in page
