@@ -20,7 +20,7 @@ from portal.cases.models import Absence, CaseTransfer, Determination, ResidenceC
 from portal.criteria.models import CriteriaVersion
 from portal.criteria.results import load_default_criteria
 from portal.drug_tests.models import DrugTest, MissedCase, SuspicionLead
-from portal.exports.jobs import READY, ExportJob
+from portal.exports.models import READY, ExportJob
 from portal.extensions import db
 from portal.hotspots.models import Hotspot, HotspotStatus
 from portal.imports.models import CHECKED, ImportJob

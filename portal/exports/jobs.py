@@ -14,20 +14,17 @@ Row-level security binds the table to the units the request views and to the req
 actor (migration f4a5b6c7d8e9).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, func, select
 
 from portal import clock, queue
 from portal.audit.actions import EXPORT, record
-from portal.auth.sessions import aware
-from portal.clock import utcnow
+from portal.exports.models import FAILED, KEPT_FOR, QUEUED, READY, WRITING, ExportJob
 from portal.extensions import db
 from portal.imports.specs import SPECS
 from portal.registers.access import list_statement
@@ -37,48 +34,6 @@ from portal.tenancy.guard import set_reach, system_scope
 from portal.tenancy.models import AdminUnit
 
 WORKER_MODULE = "portal.exports.worker"
-QUEUED, WRITING, READY, FAILED = "queued", "writing", "ready", "failed"
-PENDING = frozenset({QUEUED, WRITING})
-STATE_LABELS = {
-    QUEUED: _l("Waiting for a worker"),
-    WRITING: _l("Writing the file"),
-    READY: _l("Ready to download"),
-    FAILED: _l("Failed: no file was made"),
-}
-KEPT_FOR = timedelta(days=1)
-UNCLAIMED_AFTER = timedelta(minutes=5)
-
-
-class ExportJob(db.Model):
-    """One export asked for by one officer; not tenant-owned (a viewer, who writes no register, asks for
-    exports too): every read goes through `export_job_of`, and row-level security binds it to the units
-    the request views and to its requester."""
-
-    __tablename__ = "export_job"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    register: Mapped[str] = mapped_column(String(40))
-    selection: Mapped[dict] = mapped_column(JSON)  # query, filters, sort, deleted: as the list decided them
-    personal: Mapped[bool] = mapped_column(Boolean)
-    locale: Mapped[str] = mapped_column(String(5), default="vi")
-    state: Mapped[str] = mapped_column(String(8), default=QUEUED)
-    rows: Mapped[int | None] = mapped_column(Integer)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    message: Mapped[str] = mapped_column(Text, default="")
-    file_name: Mapped[str] = mapped_column(String(200), default="")
-    file: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-
-    @property
-    def pending(self) -> bool:
-        return self.state in PENDING
-
-    @property
-    def unclaimed(self) -> bool:
-        """Still waiting long after it was asked for: no worker is taking jobs (or all are busy)."""
-        return self.state == QUEUED and clock.utcnow() - aware(self.requested_at) > UNCLAIMED_AFTER
 
 
 def goes_to_the_queue(stmt) -> bool:

@@ -4,7 +4,8 @@ ready) and the file. Only the officer who asked for it sees either (`jobs.export
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from portal.exports.jobs import READY, STATE_LABELS, export_job_of
+from portal.exports.jobs import export_job_of
+from portal.exports.models import READY, STATE_LABELS
 from portal.registers.registry import REGISTERS
 from portal.shell import downloads
 from portal.tenancy.access import has_permission

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from portal import clock
 from portal.audit.models import AuditEvent
 from portal.exports import jobs as export_jobs
-from portal.exports.jobs import ExportJob
+from portal.exports.models import ExportJob
 from portal.extensions import db
 from portal.tenancy.guard import system_scope
 from portal.villages.models import Household, Village

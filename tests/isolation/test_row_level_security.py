@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from portal.audit.models import AuditEvent
-from portal.exports.jobs import ExportJob
+from portal.exports.models import ExportJob
 from portal.extensions import db
 from portal.persons.models import Person
 from portal.tenancy.database import dispose_engines, owner_engine, role_problems
