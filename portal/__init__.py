@@ -146,7 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.backups.cli import commands as backups_cli
     from portal.criteria.cli import commands as criteria_cli
     from portal.demo.cli import commands as demo_cli
-    from portal.exports.jobs import take_if_large
+    from portal.exports.views import take_if_large
     from portal.imports.cli import commands as imports_cli
     from portal.imports.specs import SPECS
     from portal.privacy.cli import commands as privacy_cli

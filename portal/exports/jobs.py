@@ -16,9 +16,8 @@ actor (migration f4a5b6c7d8e9).
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, url_for
-from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
+from flask import abort, current_app
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import delete, func, select
 
@@ -42,19 +41,6 @@ def goes_to_the_queue(stmt) -> bool:
         return False
     count = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return count > current_app.config["EXPORT_QUEUE_ROWS"]
-
-
-def take_if_large(unit: AdminUnit, register, chosen: dict):
-    """The register pages' hook (portal/registers/views.py): a large export goes to the queue and is
-    answered by the page that follows it; None, and the export is written at once."""
-    if not goes_to_the_queue(chosen["stmt"]):
-        return None
-    try:
-        job = queue_export(unit, register, chosen, str(get_locale()))
-    except QueueUnavailable:
-        flash(_("The export could not be put on the job queue: try again in a few minutes."), "error")
-        return redirect(url_for(f"{register.name}.index", unit_code=unit.address))
-    return redirect(url_for("exports.show", unit_code=unit.address, export_job_id=job.id))
 
 
 class QueueUnavailable(RuntimeError):
