@@ -18,7 +18,7 @@ def hooks() -> list[tuple[type, str, object]]:
     from portal.criteria import results
     from portal.recognition import workflow
     from portal.registers.rows import RegisterRow
-    from portal.tenancy import guard, reads, rls, tree
+    from portal.tenancy import guard, reads, rls, stamps, tree
 
     return [
         # Each new connection: SQLite keeps foreign keys, reads beside a writer (WAL), waits its turn.
@@ -40,6 +40,11 @@ def hooks() -> list[tuple[type, str, object]]:
         (Session, "after_flush", results.remember_written_communes),
         (Session, "before_commit", results.keep_results_current),
         (Session, "after_rollback", results.forget_written_communes),
+        # Unit stamps: a transaction that changes what a unit's page shows renews its stamp as it commits,
+        # after the kept results (tenancy/stamps.py); the workspace a worker keeps is drawn again then.
+        (Session, "after_flush", stamps.note_changed_units),
+        (Session, "before_commit", stamps.renew_stamps),
+        (Session, "after_rollback", stamps.forget_changed_units),
         # Dossier files: kept when their transaction commits, deleted when it rolls back.
         (Session, "after_commit", workflow.keep_saved_files),
         (Session, "after_rollback", workflow.discard_unsaved_files),

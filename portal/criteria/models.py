@@ -15,6 +15,7 @@ class CriteriaVersion(db.Model):
     """A published, immutable set of criteria; the one in force is the newest whose start has come."""
 
     __tablename__ = "criteria_version"
+    stamped_by = "province_id"  # a version published renews the province's stamp (portal/tenancy/stamps.py)
     __table_args__ = (UniqueConstraint("province_id", "number", name="uq_criteria_version_province_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +74,7 @@ class CommuneResult(db.Model):
     Kept current in the same transaction as the register write that changes it."""
 
     __tablename__ = "commune_result"
+    stamped_by = "commune_id"  # a result stored renews the commune's stamp (portal/tenancy/stamps.py)
 
     commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), primary_key=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"), primary_key=True)

@@ -4,12 +4,11 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.criteria.scorecard import scorecard
+from portal.home.kept import kept_content
 from portal.recognition.access import newest_with_predecessors, stage_of
 from portal.rollups.views import district_page, province_page
 from portal.tenancy.access import has_permission, home_units
 from portal.tenancy.roles import (
-    ACCOUNTS_MANAGE,
-    CRITERIA_MANAGE,
     REGISTERS_READ,
     REGISTERS_WRITE,
     UNIT_VIEW,
@@ -38,21 +37,24 @@ def home(unit):
     if unit.level == "province":
         return province_page(unit)
 
+    return render_template("home/home_commune.html", unit=unit, content=kept_content(unit, lambda: _content(unit)))
+
+
+def _content(commune) -> str:
+    """The workspace below its breadcrumbs, drawn (portal/home/kept.py keeps it)."""
     workspace = None
-    lines, version = scorecard(unit)  # counts only: every role that sees the commune sees its scorecard
-    if has_permission(current_user, unit, REGISTERS_READ):
-        workspace = summary(unit)
-    dossier = newest_with_predecessors(unit).get(unit.id)
+    lines, version = scorecard(commune)  # counts only: every role that sees the commune sees its scorecard
+    if has_permission(current_user, commune, REGISTERS_READ):
+        workspace = summary(commune)
+    dossier = newest_with_predecessors(commune).get(commune.id)
     return render_template(
-        f"home/home_{unit.level}.html",
-        unit=unit,
+        "home/_commune_content.html",
+        unit=commune,
         workspace=workspace,
         dossier=dossier,
         stage=stage_of(dossier),
         lines=lines,
         version=version,
         day=None,
-        can_manage_criteria=has_permission(current_user, unit, CRITERIA_MANAGE),
-        can_manage_accounts=has_permission(current_user, unit, ACCOUNTS_MANAGE),
-        can_import=has_permission(current_user, unit, REGISTERS_WRITE),
+        can_import=has_permission(current_user, commune, REGISTERS_WRITE),
     )

@@ -31,6 +31,7 @@ EDITABLE_STATES = frozenset({DRAFT, RETURNED})  # the commune may change comment
 
 class Dossier(db.Model):
     __tablename__ = "dossier"
+    stamped_by = "commune_id"  # its stage shows on the workspace (portal/tenancy/stamps.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)

@@ -39,6 +39,8 @@ class TenantOwned:
 
     # Shown in the audit and the route sweep: the URL parameter that names one row, e.g. village_id.
     audit_exclude: tuple[str, ...] = ()
+    # Its rows change the commune's workspace: a write renews the commune's stamp (tenancy/stamps.py).
+    stamped_by = "commune_id"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -23,6 +23,7 @@ def _address_default(context) -> str:
 
 class AdminUnit(db.Model):
     __tablename__ = "admin_unit"
+    stamped_by = "id"  # a unit written renews its own stamp (portal/tenancy/stamps.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), index=True)  # the official code (an area's: the province's own)
@@ -40,6 +41,7 @@ class AdminUnit(db.Model):
     valid_to: Mapped[date | None]
 
     parent: Mapped["AdminUnit | None"] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
+
     def contains(self, other: "AdminUnit") -> bool:
         return other.path.startswith(self.path)
 
@@ -98,4 +100,16 @@ class TreeStamp(db.Model):
     __tablename__ = "tree_stamp"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(String(32))
+
+
+class UnitStamp(db.Model):
+    """A random value renewed in every transaction that changes what a unit's page shows (a register row
+    of the commune, its kept results, its dossier; for a province, its criteria): each worker keeps the
+    commune workspace's content under the stamps it was drawn at (portal/tenancy/stamps.py). Holds no
+    data: a unit with no row has never been changed through the portal and is never kept."""
+
+    __tablename__ = "unit_stamp"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), primary_key=True)
     value: Mapped[str] = mapped_column(String(32))

@@ -254,6 +254,7 @@ NOT_BOUND = {
     "criteria_version": "the province's published criteria: public, the same for every commune",
     "criterion": "the criteria of a published version: public definitions, no commune's data",
     "monthly_tally": "province-wide counts of the monthly report: de-identified, no commune, no person",
+    "unit_stamp": "a random value renewed when a unit's page changes: no data, written by any writer's commit",
 }
 
 

@@ -2,10 +2,19 @@
 issue's budgets, knowing who the user is costs one statement, and what each worker keeps (the unit
 tree) never outlives a change: a logout, a role taken away or a renamed unit counts at the next request."""
 
+import re
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 from sqlalchemy import delete, select
 
+from portal import clock
 from portal.auth.models import RoleAssignment, User
+from portal.criteria.models import CriteriaVersion, Criterion
+from portal.criteria.results import version_in_force
+from portal.criteria.versions import draft_from, publish
 from portal.extensions import db
+from portal.recognition.models import Dossier
 from portal.tenancy import tree
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
@@ -91,3 +100,84 @@ def test_a_renamed_unit_is_read_again_by_every_worker(app, world, login):
     assert "Xã Quang Trung Mới" in page
     with app.app_context():
         assert tree.current().stamp != stamp
+
+
+CRITERION_COLUMNS = (
+    "position",
+    "code",
+    "metric",
+    "comparator",
+    "threshold",
+    "window",
+    "label_vi",
+    "label_en",
+    "rule_vi",
+    "rule_en",
+)
+
+
+def _tile(page: str, code: str, register: str) -> int:
+    """The count on the workspace's tile of a register."""
+    found = re.search(
+        rf'href="/u/{code}/{register}/">\s*<span class="tile-title">[^<]*</span>\s*'
+        r'<span class="tile-value">([\d.]+)</span>',
+        page,
+    )
+    return int(found.group(1).replace(".", ""))
+
+
+def test_a_kept_workspace_costs_two_statements_and_a_write_draws_it_again(app, world, login):
+    """Each worker keeps the workspace's content under its units' stamps (portal/home/kept.py): the next
+    view sends the login's statement and the stamps' alone; the officer's own write shows at once."""
+    client = login("officer_a")
+    a = world.unit_code["A"]
+    before = client.get(f"/u/{a}/").get_data(as_text=True)
+    statements = statements_of(app, client, f"/u/{a}/")
+    assert len(statements) == 2 and "unit_stamp" in statements[1]
+    assert client.get(f"/u/{a}/").get_data(as_text=True) == before
+    assert client.post(f"/u/{a}/villages/", data={"name": "Thôn Mới Lập", "kind": "village"}).status_code == 302
+    after = client.get(f"/u/{a}/").get_data(as_text=True)
+    assert _tile(after, a, "villages") == _tile(before, a, "villages") + 1
+
+
+def test_a_kept_workspace_is_each_viewers_own_by_their_permissions_and_language(app, world, login):
+    a = world.unit_code["A"]
+    officer = login("officer_a").get(f"/u/{a}/").get_data(as_text=True)
+    assert f'href="/u/{a}/imports/"' in officer  # an officer imports; a viewer does not
+    viewer = login("viewer_a")
+    assert f'href="/u/{a}/imports/"' not in viewer.get(f"/u/{a}/").get_data(as_text=True)
+    viewer.post("/language", data={"lang": "en", "next": f"/u/{a}/"})
+    english = viewer.get(f"/u/{a}/").get_data(as_text=True)
+    assert "Drug-free criteria" in english and "Tiêu chí" not in english.split('id="scorecard-title"')[1][:200]
+
+
+def test_a_kept_workspace_follows_its_dossier_the_criteria_and_the_day(app, world, login):
+    client = login("officer_a")
+    a = world.unit_code["A"]
+    assert "Đã công nhận" in client.get(f"/u/{a}/").get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):  # as another worker would write it
+        dossier = db.session.get(Dossier, world.dossier_id["A"])
+        dossier.valid_until = clock.today() - timedelta(days=1)
+        db.session.commit()
+    assert "Hết thời hạn công nhận" in client.get(f"/u/{a}/").get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):
+        province = db.session.get(AdminUnit, world.unit_id["P"])
+        current = version_in_force()
+        draft = draft_from(current) | {"note": "v mới", "effective_from": clock.today().strftime("%d/%m/%Y")}
+        number = publish(province, None, draft, current).number
+        db.session.commit()
+    assert f"phiên bản {number}" in client.get(f"/u/{a}/").get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):  # a version loaded as `tenants sync` loads one: no rebuild
+        current = version_in_force()
+        loaded = CriteriaVersion(province_id=current.province_id, number=number + 1, note="", rules=current.rules)
+        loaded.effective_from = clock.today()
+        loaded.criteria = [Criterion(**{k: getattr(c, k) for k in CRITERION_COLUMNS}) for c in current.criteria]
+        db.session.add(loaded)
+        db.session.commit()
+    assert f"phiên bản {number + 1}" in client.get(f"/u/{a}/").get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):
+        db.session.get(Dossier, world.dossier_id["A"]).valid_until = clock.today() + timedelta(days=1)
+        db.session.commit()
+    assert "Đã công nhận" in client.get(f"/u/{a}/").get_data(as_text=True)
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=2), tick=True):  # the validity ends overnight
+        assert "Hết thời hạn công nhận" in login("officer_a").get(f"/u/{a}/").get_data(as_text=True)
