@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from portal import clock
 from portal.auth.models import RoleAssignment, User
@@ -181,3 +181,18 @@ def test_a_kept_workspace_follows_its_dossier_the_criteria_and_the_day(app, worl
     assert "Đã công nhận" in client.get(f"/u/{a}/").get_data(as_text=True)
     with time_machine.travel(datetime.now(UTC) + timedelta(days=2), tick=True):  # the validity ends overnight
         assert "Hết thời hạn công nhận" in login("officer_a").get(f"/u/{a}/").get_data(as_text=True)
+
+
+def test_a_change_of_the_account_by_any_path_counts_at_the_next_request(app, world, login):
+    """Nothing of an account is kept between requests: a change by any path, here a bare UPDATE as another
+    server or a command would send it, counts at the next request."""
+    client = login("officer_a")
+    assert "(officer_a)" in client.get("/account/password").get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):
+        db.session.execute(update(User).where(User.username == "officer_a").values(username="officer_a2"))
+        db.session.commit()
+    assert "(officer_a2)" in client.get("/account/password").get_data(as_text=True)
+    with app.app_context(), system_scope(db.session):
+        db.session.execute(update(User).where(User.username == "officer_a2").values(must_change_password=True))
+        db.session.commit()
+    assert client.get(f"/u/{world.unit_code['A']}/").headers["Location"].endswith("/account/password")
