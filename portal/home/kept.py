@@ -54,16 +54,15 @@ def _drawn(draw: Callable[[], str]) -> Markup:
 
 
 def _key(unit: AdminUnit) -> tuple | None:
-    province = next((a for a in unit.ancestors() if a.level == "province"), None)
-    units = [unit.id, *(link.from_unit_id for link in unit.predecessor_links)]
-    stamps = stamps_of([*units, *([province.id] if province else [])])
+    kept_tree = tree.current()
+    stamps = stamps_of(kept_tree.with_its_sources(unit.id))
     if stamps is None:
         return None
     return (
         str(db.engine.url),
         unit.id,
         stamps,
-        tree.current().stamp,
+        kept_tree.stamp,
         clock.today(),
         str(get_locale()),
         permissions_at(current_user, unit),

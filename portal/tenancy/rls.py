@@ -22,8 +22,9 @@ Before any statement reaches PostgreSQL, `apply_reach` compares what the session
 last sent on that connection in this transaction, and sends `set_config(..., true)` when they differ.
 A read at the start of a transaction with an empty reach sends nothing: every policy reads an empty
 signed reach exactly as it reads none (no register row, no unit row; accounts, sessions and roles are
-open to reads), so knowing who is logged in costs no round trip. Writes always carry a signature (the
-audit trail takes rows only from a signed transaction).
+open to reads), so knowing who is logged in costs no round trip. Nor does a read of tables no policy
+binds (`UNBOUND_TABLES`: the unit tree, the stamps, the published criteria), whatever the reach.
+Writes always carry a signature (the audit trail takes rows only from a signed transaction).
 The settings end with the transaction (and a rolled-back savepoint restores the earlier ones), so each
 transaction starts with no reach: a query then returns no rows and a write is refused.
 
@@ -38,6 +39,7 @@ from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.sql.util import find_tables
 
 from portal.tenancy.guard import ACTOR, MANAGE_UNITS, REACH, SYSTEM, UNITS, WRITE_REACH
 
@@ -128,8 +130,8 @@ def apply_reach(conn, cursor, statement, parameters, context, executemany) -> No
     applied = conn.info.get(APPLIED_KEY)
     if applied == wanted:
         return
-    if applied is None and wanted == NO_REACH and _reads_only(context):
-        return  # nothing sent yet in this transaction: the database reads it as it reads an empty reach
+    if _reads_only(context) and (applied is None and wanted == NO_REACH or _reads_no_bound_table(context)):
+        return  # read as any reach reads it: sent with the next statement that needs it
     send_signed(conn.connection.dbapi_connection, wanted)
     conn.info[APPLIED_KEY] = wanted
 
@@ -140,6 +142,26 @@ def _reads_only(context) -> bool:
     if compiled is None or context.is_crud or context.isddl:
         return False
     return bool(getattr(compiled.statement, "is_select", False))
+
+
+# Tables no policy binds (tests/isolation/test_row_level_security.py checks each against the catalog):
+# a read of these alone returns the same rows whatever the settings say.
+UNBOUND_TABLES = frozenset({"admin_unit", "unit_lineage", "tree_stamp", "unit_stamp", "criteria_version", "criterion"})
+_UNBOUND_READS: dict[str, bool] = {}  # a compiled SELECT's text -> whether it reads only unbound tables
+
+
+def _reads_no_bound_table(context) -> bool:
+    """A SELECT of unbound tables alone (every table it names, in its subqueries too), decided once for
+    each compiled text."""
+    compiled = context.compiled
+    decided = _UNBOUND_READS.get(compiled.string)
+    if decided is None:
+        names = {table.name for table in find_tables(compiled.statement, check_columns=True, include_aliases=True)}
+        decided = bool(names) and names <= UNBOUND_TABLES
+        if len(_UNBOUND_READS) > 4096:
+            _UNBOUND_READS.clear()
+        _UNBOUND_READS[compiled.string] = decided
+    return decided
 
 
 def send_signed(dbapi, wanted: tuple[str, ...]) -> None:

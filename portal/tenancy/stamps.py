@@ -13,9 +13,8 @@ a request that reads other stamps draws it again. A unit with no stamp yet is ne
 """
 
 import secrets
-from collections.abc import Iterable
 
-from sqlalchemy import String, inspect, literal, select
+from sqlalchemy import String, bindparam, inspect, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
@@ -59,10 +58,12 @@ def forget_changed_units(session) -> None:
     session.info.pop(_TO_RENEW, None)
 
 
-def stamps_of(unit_ids: Iterable[int]) -> tuple | None:
+def stamps_of(unit_ids: tuple[int, ...]) -> tuple | None:
     """The units' stamps in the order given (one statement), or None when one has none yet."""
-    ids = list(unit_ids)
-    found = dict(db.session.execute(select(UnitStamp.unit_id, UnitStamp.value).where(UnitStamp.unit_id.in_(ids))).all())
-    if len(found) < len(set(ids)):
+    found = dict(db.session.execute(_STAMPS, {"units": unit_ids}).all())
+    if len(found) < len(set(unit_ids)):
         return None
-    return tuple(found[i] for i in ids)
+    return tuple(found[i] for i in unit_ids)
+
+
+_STAMPS = select(UnitStamp.unit_id, UnitStamp.value).where(UnitStamp.unit_id.in_(bindparam("units", expanding=True)))

@@ -72,6 +72,14 @@ class Tree:
             codes[unit.code].append(unit.id)
         return codes
 
+    def with_its_sources(self, unit_id: int) -> tuple[int, ...]:
+        """The unit, the units it was formed from and its province, by id (no unit merged into a session):
+        the units whose stamps a commune's page is kept under (portal/home/kept.py)."""
+        ids, parent = [unit_id, *(link.from_unit_id for link in self.links_to.get(unit_id, ()))], unit_id
+        while parent is not None and self.units[parent].level != "province":
+            parent = self.units[parent].parent_id
+        return (*ids, parent) if parent is not None else tuple(ids)
+
     def under(self, paths: tuple[str, ...]) -> tuple[frozenset[int], frozenset[int]]:
         """Every unit under these paths with the archived communes theirs came from, and the communes of
         the paths' own trees: computed once per worker and tree."""

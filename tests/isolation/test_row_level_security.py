@@ -16,7 +16,8 @@ from portal.extensions import db
 from portal.persons.models import Person
 from portal.tenancy.database import dispose_engines, owner_engine, role_problems
 from portal.tenancy.guard import SYSTEM, clear_reach, set_reach, system_scope, tenant_models
-from portal.tenancy.rls import SETTINGS, reach_signing_key, settings_of
+from portal.tenancy.models import AdminUnit, UnitStamp
+from portal.tenancy.rls import SETTINGS, UNBOUND_TABLES, reach_signing_key, settings_of
 from portal.tenancy.rls import signature as rls_signature
 from portal.villages.models import Village
 
@@ -209,6 +210,36 @@ def test_a_read_with_an_empty_reach_sends_nothing_and_a_write_is_signed_all_the_
         nested.rollback()  # PostgreSQL is back to A's signed reach; the session says none: sent again
         assert db.session.scalars(select(Village)).all() == []
         db.session.rollback()
+
+
+def _settings_sent() -> bool:
+    """Asked past SQLAlchemy's events, so that asking sends nothing itself."""
+    dbapi = db.session.connection().connection.dbapi_connection
+    return bool(dbapi.execute("SELECT current_setting('portal.reach_sig', true)").fetchone()[0])
+
+
+def test_a_read_of_tables_no_policy_binds_sends_no_settings_and_the_next_read_gets_them(app, world):
+    a = world.unit_id["A"]
+    with app.app_context():
+        set_reach(db.session, read=frozenset({a}))
+        assert db.session.scalars(select(UnitStamp.value)).all()  # stamps, like the unit tree, bind nothing
+        assert db.session.scalar(select(AdminUnit.id).where(AdminUnit.id == a)) == a
+        assert not _settings_sent()
+        bound = select(Village).join(AdminUnit, AdminUnit.id == Village.commune_id)  # a bound table with them
+        assert {v.commune_id for v in db.session.scalars(bound)} == {a}
+        assert _settings_sent()
+        db.session.rollback()
+
+
+def test_the_tables_read_without_settings_are_bound_by_no_policy(app):
+    """From PostgreSQL's own catalog: a table given row-level security later must leave UNBOUND_TABLES."""
+    with app.app_context(), owner_engine().connect() as connection:
+        for table in sorted(UNBOUND_TABLES):
+            enabled = connection.execute(
+                text("SELECT relrowsecurity FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+            ).scalar()
+            policies = connection.execute(text("SELECT count(*) FROM pg_policies WHERE tablename = :t"), {"t": table})
+            assert enabled is False and policies.scalar() == 0, table
 
 
 def test_a_connection_lost_mid_transaction_rolls_back_and_the_next_one_has_the_reach(app, world):
