@@ -38,8 +38,8 @@ import weakref
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import text
-from sqlalchemy.sql.util import find_tables
+from sqlalchemy import Table, TextClause, text
+from sqlalchemy.sql import visitors
 
 from portal.tenancy.guard import ACTOR, MANAGE_UNITS, REACH, SYSTEM, UNITS, WRITE_REACH
 
@@ -151,17 +151,28 @@ _UNBOUND_READS: dict[str, bool] = {}  # a compiled SELECT's text -> whether it r
 
 
 def _reads_no_bound_table(context) -> bool:
-    """A SELECT of unbound tables alone (every table it names, in its subqueries too), decided once for
-    each compiled text."""
+    """A SELECT of unbound tables alone, decided once for each compiled text."""
     compiled = context.compiled
     decided = _UNBOUND_READS.get(compiled.string)
     if decided is None:
-        names = {table.name for table in find_tables(compiled.statement, check_columns=True, include_aliases=True)}
-        decided = bool(names) and names <= UNBOUND_TABLES
+        decided = _names_unbound_tables_alone(compiled.statement)
         if len(_UNBOUND_READS) > 4096:
             _UNBOUND_READS.clear()
         _UNBOUND_READS[compiled.string] = decided
     return decided
+
+
+def _names_unbound_tables_alone(statement) -> bool:
+    """Every table the statement names, in its subqueries and columns too, is unbound; SQL written as text
+    (which could name any table) counts as bound."""
+    names = set()
+    for element in visitors.iterate(statement):
+        if isinstance(element, TextClause) or getattr(element, "is_literal", False):
+            return False
+        table = element if isinstance(element, Table) else getattr(element, "table", None)
+        if isinstance(table, Table):
+            names.add(table.name)
+    return bool(names) and names <= UNBOUND_TABLES
 
 
 def send_signed(dbapi, wanted: tuple[str, ...]) -> None:

@@ -229,6 +229,15 @@ def test_a_read_of_tables_no_policy_binds_sends_no_settings_and_the_next_read_ge
         assert {v.commune_id for v in db.session.scalars(bound)} == {a}
         assert _settings_sent()
         db.session.rollback()
+        set_reach(db.session, read=frozenset({a}))
+        disguised = select(Village.commune_id).subquery("admin_unit")  # a bound table under an unbound name
+        assert set(db.session.scalars(select(disguised.c.commune_id))) == {a}
+        assert _settings_sent()
+        db.session.rollback()
+        set_reach(db.session, read=frozenset({a}))
+        assert db.session.scalar(select(AdminUnit.id).where(text("EXISTS (SELECT 1 FROM village)")).limit(1))
+        assert _settings_sent()  # SQL as text may name any table
+        db.session.rollback()
 
 
 def test_the_tables_read_without_settings_are_bound_by_no_policy(app):
