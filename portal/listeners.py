@@ -14,6 +14,7 @@ def hooks() -> list[tuple[type, str, object]]:
     """(target, event, function), in installation order."""
     from portal import extensions
     from portal.audit import models as audit
+    from portal.auth import identity
     from portal.cases.models import CaseTransfer
     from portal.criteria import results
     from portal.recognition import workflow
@@ -23,6 +24,8 @@ def hooks() -> list[tuple[type, str, object]]:
     return [
         # Each new connection: SQLite keeps foreign keys, reads beside a writer (WAL), waits its turn.
         (Engine, "connect", extensions.sqlite_pragmas),
+        # Each worker's own connection that reads who a request is goes when its engine's pool is disposed.
+        (Engine, "engine_disposed", identity.close_own_connection),
         # Isolation, layer 3 (the ORM guard): tenant queries scoped to the reach, writes inside the write
         # reach, the audit trail append-only, and the audit row of every tenant write in its transaction.
         (Session, "do_orm_execute", guard.scope_tenant_queries),

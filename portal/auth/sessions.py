@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import String, bindparam, cast, func, select, update
-from sqlalchemy.orm import defer, lazyload, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from portal import clock
+from portal.auth import identity
 from portal.auth.models import RoleAssignment, User, UserSession
 from portal.extensions import db, login_manager
 from portal.tenancy import tree
@@ -82,27 +84,38 @@ def revoke_all_sessions(user_id: int) -> None:
 
 
 def _identity_statement():
-    """Who the cookie's token is, in one statement: the live session, its account, the account's role
-    assignments (as "id:unit:role" text) and the tree's stamp (portal/tenancy/tree.py)."""
+    """Who the cookie's token is, in one statement: the live session, its account's columns (the TOTP
+    secret apart: read when asked for), the account's role assignments (as "id:unit:role" text) and the
+    tree's stamp (portal/tenancy/tree.py)."""
     roles = (
         select(func.aggregate_strings(_ROLE_TEXT, ","))
-        .where(RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.user_id == UserSession.user_id)
         .scalar_subquery()
     )
     statement = (
-        select(User, UserSession.id, UserSession.created_at, UserSession.last_seen_at, UserSession.second_factor_at)
-        .join(User, User.id == UserSession.user_id)
+        select(
+            *_ACCOUNT, UserSession.id, UserSession.created_at, UserSession.last_seen_at, UserSession.second_factor_at
+        )
+        .join(User.__table__, User.id == UserSession.user_id)
         .where(UserSession.token_hash == bindparam("token_hash"), UserSession.revoked_at.is_(None))
         .add_columns(roles)
-        .options(lazyload(User.assignments), defer(User.totp_secret))
     )
     return tree.read_stamp_with(statement)
 
 
-_ROLE_TEXT = (
-    cast(RoleAssignment.id, String) + ":" + cast(RoleAssignment.unit_id, String) + ":" + RoleAssignment.role
-)
+_ACCOUNT = tuple(column for column in User.__table__.c if column.key != "totp_secret")
+_ACCOUNT_KEYS = tuple(User.__mapper__.get_property_by_column(column).key for column in _ACCOUNT)
+_ROLE_TEXT = cast(RoleAssignment.id, String) + ":" + cast(RoleAssignment.unit_id, String) + ":" + RoleAssignment.role
 IDENTITY = _identity_statement()
+
+
+def _identity_row(token: str) -> tuple | None:
+    """On PostgreSQL on the worker's own connection (portal/auth/identity.py), else in the session."""
+    parameters = {"token_hash": token_hash(token)}
+    row = identity.read(IDENTITY, parameters)
+    if row is False:
+        row = db.session.execute(IDENTITY, parameters).one_or_none()
+    return row
 
 
 def _assignments(user_id: int, roles: str | None) -> list[RoleAssignment]:
@@ -113,21 +126,34 @@ def _assignments(user_id: int, roles: str | None) -> list[RoleAssignment]:
         if not text_:
             continue
         assignment_id, unit_id, role = text_.split(":", 2)
-        assignment = RoleAssignment(id=int(assignment_id), user_id=user_id, unit_id=int(unit_id), role=role)
-        make_transient_to_detached(assignment)
-        merged = db.session.merge(assignment, load=False)
-        set_committed_value(merged, "unit", tree.unit(int(unit_id)))
-        assignments.append(merged)
+        values = {"id": int(assignment_id), "user_id": user_id, "unit_id": int(unit_id), "role": role}
+        assignment = _in_session(RoleAssignment, values)
+        set_committed_value(assignment, "unit", tree.unit(int(unit_id)))
+        assignments.append(assignment)
     return assignments
+
+
+def _in_session(model, values: dict):
+    """A row as loaded with these values, in the request's session (no statement); the session's own
+    object, given these values, when it holds the row already."""
+    obj = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    if db.session.identity_map.get(identity_key(model, values["id"])) is not None:
+        return db.session.merge(obj, load=False)
+    db.session.add(obj)
+    return obj
 
 
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
-    row = db.session.execute(IDENTITY, {"token_hash": token_hash(token)}).one_or_none()
+    row = _identity_row(token)
     if row is None:
         return None
-    user, session_id, created_at, last_seen_at, second_factor_at, roles, stamp = row
+    account, rest = row[: len(_ACCOUNT)], row[len(_ACCOUNT) :]
+    session_id, created_at, last_seen_at, second_factor_at, roles, stamp = rest
     tree.saw_stamp(stamp)
+    user = _in_session(User, dict(zip(_ACCOUNT_KEYS, account, strict=True)))
     user_id = user.id  # before a commit below expires the row
     acting_as(db.session, user_id)  # the session's own row, at the database too (signed actor)
     now = clock.utcnow()
