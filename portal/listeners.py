@@ -24,8 +24,6 @@ def hooks() -> list[tuple[type, str, object]]:
     return [
         # Each new connection: SQLite keeps foreign keys, reads beside a writer (WAL), waits its turn.
         (Engine, "connect", extensions.sqlite_pragmas),
-        # Each worker's own connection that reads who a request is goes when its engine's pool is disposed.
-        (Engine, "engine_disposed", identity.close_own_connection),
         # Isolation, layer 3 (the ORM guard): tenant queries scoped to the reach, writes inside the write
         # reach, the audit trail append-only, and the audit row of every tenant write in its transaction.
         (Session, "do_orm_execute", guard.scope_tenant_queries),
@@ -57,6 +55,8 @@ def hooks() -> list[tuple[type, str, object]]:
         (Engine, "rollback_savepoint", rls.forget_applied),
         (Engine, "commit", rls.unbind),
         (Engine, "rollback", rls.unbind),
+        # Each worker's own connection that reads who a request is goes when its engine's pool is disposed.
+        (Engine, "engine_disposed", identity.close_own_connection),
     ]
 
 

@@ -13,9 +13,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import String, bindparam, cast, func, select, update
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from portal import clock
 from portal.auth import identity
@@ -127,22 +125,10 @@ def _assignments(user_id: int, roles: str | None) -> list[RoleAssignment]:
             continue
         assignment_id, unit_id, role = text_.split(":", 2)
         values = {"id": int(assignment_id), "user_id": user_id, "unit_id": int(unit_id), "role": role}
-        assignment = _in_session(RoleAssignment, values)
+        assignment = tree.as_loaded(RoleAssignment, values)
         set_committed_value(assignment, "unit", tree.unit(int(unit_id)))
         assignments.append(assignment)
     return assignments
-
-
-def _in_session(model, values: dict):
-    """A row as loaded with these values, in the request's session (no statement); the session's own
-    object, given these values, when it holds the row already."""
-    obj = model.__mapper__.class_manager.new_instance()
-    obj.__dict__.update(values)
-    make_transient_to_detached(obj)
-    if db.session.identity_map.get(identity_key(model, values["id"])) is not None:
-        return db.session.merge(obj, load=False)
-    db.session.add(obj)
-    return obj
 
 
 @login_manager.user_loader
@@ -153,7 +139,7 @@ def load_user(token: str) -> User | None:
     account, rest = row[: len(_ACCOUNT)], row[len(_ACCOUNT) :]
     session_id, created_at, last_seen_at, second_factor_at, roles, stamp = rest
     tree.saw_stamp(stamp)
-    user = _in_session(User, dict(zip(_ACCOUNT_KEYS, account, strict=True)))
+    user = tree.as_loaded(User, dict(zip(_ACCOUNT_KEYS, account, strict=True)))
     user_id = user.id  # before a commit below expires the row
     acting_as(db.session, user_id)  # the session's own row, at the database too (signed actor)
     now = clock.utcnow()

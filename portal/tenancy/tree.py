@@ -9,15 +9,15 @@ asks the tree nothing more. Otherwise the worker reads the whole tree again (two
 and their lineage for a province) through the request's own connection, so a transaction that changed
 the tree reads its own change.
 
-Units are kept as detached model objects, never attached to a session: `unit()` merges a copy into the
-request's session without a statement (`load=False`) and gives it its parent the same way, so a view
+Units are kept as detached model objects, never attached to a session: `unit()` puts a copy into the
+request's session without a statement (`as_loaded`) and gives it its parent the same way, so a view
 may use it, follow `unit.parent` or write it as any loaded row.
 """
 
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from flask import g
 from sqlalchemy import select, update
@@ -139,9 +139,31 @@ def unit(unit_id: int | None) -> AdminUnit | None:
         return None
     held = _held(kept)
     if held is None:
-        held = db.session.merge(kept, load=False)  # the kept copy has no parent loaded: nothing cascades
+        held = as_loaded(AdminUnit, _columns_of(kept))
         set_committed_value(held, "parent", unit(kept.parent_id))
     return held
+
+
+def as_loaded(model, values: dict):
+    """A row of the model as the ORM would have loaded it with these column values, in the request's
+    session, without a statement; the session's own object, given these values, when it holds the row."""
+    obj = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    if db.session.identity_map.get(identity_key(model, values["id"])) is not None:
+        return db.session.merge(obj, load=False)
+    db.session.add(obj)
+    return obj
+
+
+def _columns_of(kept) -> dict:
+    """A kept object's column values (its relationships are set in the session by whoever asks)."""
+    return {key: kept.__dict__[key] for key in _column_keys(type(kept)) if key in kept.__dict__}
+
+
+@cache
+def _column_keys(model) -> tuple[str, ...]:
+    return tuple(attribute.key for attribute in model.__mapper__.column_attrs)
 
 
 def _held(kept):
@@ -167,7 +189,7 @@ def links(unit_id: int, successors: bool) -> list[UnitLineage]:
 def _link_in_session(link: UnitLineage) -> UnitLineage:
     held = _held(link)
     if held is None:
-        held = db.session.merge(link, load=False)
+        held = as_loaded(UnitLineage, _columns_of(link))
         set_committed_value(held, "from_unit", unit(link.from_unit_id))
         set_committed_value(held, "to_unit", unit(link.to_unit_id))
     return held
