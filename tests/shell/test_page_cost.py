@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from portal import clock
 from portal.auth import identity
@@ -18,6 +18,7 @@ from portal.criteria.versions import draft_from, publish
 from portal.extensions import db
 from portal.recognition.models import Dossier
 from portal.tenancy import tree
+from portal.tenancy.database import owner_engine
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
 from tests.conftest import count_statements, statements_of
@@ -209,3 +210,21 @@ def test_a_change_of_the_account_by_any_path_counts_at_the_next_request(app, wor
         db.session.execute(update(User).where(User.username == "officer_a2").values(must_change_password=True))
         db.session.commit()
     assert client.get(f"/u/{world.unit_code['A']}/").headers["Location"].endswith("/account/password")
+
+
+def test_a_lost_identity_connection_costs_no_request(app, world, login):
+    """PostgreSQL ends the worker's own connection (a restart, an administrator): the next request asks in
+    its session and is served; the one after connects again."""
+    client = login("officer_a")
+    client.get("/account/password")
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+        mine = [cursor for key, cursor in identity._CURSORS.items() if key[0] == os.getpid()]
+        lost = mine[0].connection.info.backend_pid
+        with owner_engine().begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+    assert "(officer_a)" in client.get("/account/password").get_data(as_text=True)
+    assert "(officer_a)" in client.get("/account/password").get_data(as_text=True)
+    again = [cursor for key, cursor in identity._CURSORS.items() if key[0] == os.getpid()]
+    assert again and again[0].connection.info.backend_pid != lost
