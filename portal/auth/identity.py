@@ -76,7 +76,8 @@ def close_own_connection(engine) -> None:
 
 @atexit.register
 def _close_all() -> None:
-    for key in list(_CURSORS):
+    """This process's own (a forked child must not end its parent's connection)."""
+    for key in [key for key in _CURSORS if key[0] == os.getpid()]:
         _close(key)
 
 

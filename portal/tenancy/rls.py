@@ -154,8 +154,9 @@ def _reads_no_bound_table(context) -> bool:
     """A SELECT of unbound tables alone, decided once for each compiled text."""
     compiled = context.compiled
     decided = _UNBOUND_READS.get(compiled.string)
-    if decided is None:
-        decided = _names_unbound_tables_alone(compiled.statement)
+    if decided is None:  # as compiled: an ORM statement's eager loads join their tables there
+        statement = getattr(getattr(compiled, "compile_state", None), "statement", None)
+        decided = _names_unbound_tables_alone(compiled.statement if statement is None else statement)
         if len(_UNBOUND_READS) > 4096:
             _UNBOUND_READS.clear()
         _UNBOUND_READS[compiled.string] = decided
