@@ -68,8 +68,3 @@ def _key(unit: AdminUnit) -> tuple | None:
         permissions_at(current_user, unit),
     )
 
-
-def forget_all() -> None:
-    """Every kept content of this worker (tests that change the clock or the catalogues)."""
-    with _LOCK:
-        _KEPT.clear()
