@@ -27,7 +27,7 @@ from portal.exports.models import FAILED, KEPT_FOR, QUEUED, READY, WRITING, Expo
 from portal.extensions import db
 from portal.imports.specs import SPECS
 from portal.registers.access import list_statement
-from portal.registers.export import write_export
+from portal.registers.export import export_audited, export_file_name, write_export
 from portal.registers.registry import REGISTERS
 from portal.tenancy.guard import set_reach, system_scope
 from portal.tenancy.models import AdminUnit
@@ -120,15 +120,16 @@ def run(job_id: int, day: date) -> None:
         actor_id=job.requested_by_id,
         unit_id=job.commune_id,
         object_type=REGISTERS[job.register].model.__tablename__,
-        after={**_audited(job.selection), "rows": count, "personal": job.personal, "queued": True},
+        after={**_audited(job, count), "queued": True},
     )
     db.session.commit()
 
 
-def _audited(selection: dict) -> dict:
-    """What the direct export records of the list (portal/registers/views.py): the search and the filters."""
-    filters = {k: v for k, v in (selection.get("filters") or {}).items() if v}
-    return {"search": selection.get("query", ""), "filters": filters, "deleted": bool(selection.get("deleted"))}
+def _audited(job: ExportJob, rows: int) -> dict:
+    chosen = job.selection
+    return export_audited(
+        rows, chosen.get("query", ""), chosen.get("filters") or {}, bool(chosen.get("deleted")), job.personal
+    )
 
 
 def _write(job: ExportJob, day: date) -> tuple[bytes, int, str]:
@@ -148,7 +149,7 @@ def _write(job: ExportJob, day: date) -> tuple[bytes, int, str]:
         data = path.read_bytes()
     finally:
         path.unlink(missing_ok=True)
-    return data, count, f"{register.title} - {unit.name} - {day.strftime('%d-%m-%Y')}.xlsx"
+    return data, count, export_file_name(register, unit, day)
 
 
 def _with_its_reach(job_id: int) -> ExportJob | None:

@@ -73,6 +73,22 @@ def _reference_reader(key, target: Register, personal: bool):
     return value
 
 
+def export_audited(rows: int, query: str, filters: dict, deleted: bool, personal: bool) -> dict:
+    """What the audit trail keeps of an export, written at once or by a queued job: the list's search and
+    the filters set."""
+    return {
+        "rows": rows,
+        "search": query,
+        "filters": {k: v for k, v in filters.items() if v},
+        "deleted": deleted,
+        "personal": personal,
+    }
+
+
+def export_file_name(register: Register, unit, day: date) -> str:
+    return f"{register.title} - {unit.name} - {day.strftime('%d-%m-%Y')}.xlsx"
+
+
 def write_export(register: Register, stmt, personal: bool, sheet=None) -> tuple[Path, int]:
     """The file (the caller streams and deletes it) and the number of rows in it."""
     columns = export_columns(register, personal, sheet)

@@ -17,7 +17,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.registers import actions, display
 from portal.registers.access import PAGE_SIZE, get_row, list_statement, page_of
-from portal.registers.export import write_export
+from portal.registers.export import export_audited, export_file_name, write_export
 from portal.registers.fields import RowSelectField
 from portal.registers.registry import by_table, load_row_choices
 from portal.registers.spec import Register
@@ -224,20 +224,15 @@ class RegisterPages:
                 actor_id=current_user.id,
                 unit_id=unit.id,
                 object_type=register.model.__tablename__,
-                after={
-                    "rows": count,
-                    "search": chosen["query"],
-                    "filters": {k: v for k, v in chosen["filters"].items() if v},
-                    "deleted": chosen["show_deleted"],
-                    "personal": chosen["personal"],
-                },
+                after=export_audited(
+                    count, chosen["query"], chosen["filters"], chosen["show_deleted"], chosen["personal"]
+                ),
             )
             db.session.commit()
         except Exception:
             path.unlink(missing_ok=True)  # no audit row, no file
             raise
-        name = f"{register.title} - {unit.name} - {clock.today().strftime('%d-%m-%Y')}.xlsx"
-        return downloads.stream_file(path, downloads.XLSX, name)
+        return downloads.stream_file(path, downloads.XLSX, export_file_name(register, unit, clock.today()))
 
     @requires(REGISTERS_WRITE, COMMUNE)
     def new(self, unit):
