@@ -11,8 +11,6 @@ the first request after a change draws it again. The stamps are read before the 
 what is kept is never older than the stamps it is kept under.
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 from flask_babel import get_locale
@@ -21,39 +19,22 @@ from markupsafe import Markup
 
 from portal import clock
 from portal.extensions import db
+from portal.shell.drawn import Drawings
 from portal.tenancy import tree
 from portal.tenancy.access import permissions_at
 from portal.tenancy.models import AdminUnit
 from portal.tenancy.stamps import stamps_of
 
-KEEP_AT_MOST = 512  # drawn workspaces per worker (a province has 166 communes, two languages)
-_KEPT: OrderedDict[tuple, Markup] = OrderedDict()
-_LOCK = threading.Lock()  # the development server serves requests on threads
+_KEPT = Drawings(limit=512)  # drawn workspaces per worker (a province has 166 communes, two languages)
 
 
 def kept_content(unit: AdminUnit, draw: Callable[[], str]) -> Markup:
     """The unit's content as `draw` makes it, kept under its key; drawn now when its stamps changed."""
-    key = _key(unit)
-    if key is None:  # a unit never stamped is never kept
-        return _drawn(draw)
-    with _LOCK:
-        content = _KEPT.get(key)
-        if content is not None:
-            _KEPT.move_to_end(key)
-            return content
-    content = _drawn(draw)
-    with _LOCK:
-        _KEPT[key] = content
-        while len(_KEPT) > KEEP_AT_MOST:
-            _KEPT.popitem(last=False)
-    return content
-
-
-def _drawn(draw: Callable[[], str]) -> Markup:
-    return Markup(draw())  # noqa: S704 - a template's own output, escaped as Jinja drew it
+    return _KEPT.get(_key(unit), draw)
 
 
 def _key(unit: AdminUnit) -> tuple | None:
+    """None for a unit never stamped: it is never kept."""
     kept_tree = tree.current()
     stamps = stamps_of(kept_tree.with_its_sources(unit.id))
     if stamps is None:
@@ -67,4 +48,3 @@ def _key(unit: AdminUnit) -> tuple | None:
         str(get_locale()),
         permissions_at(current_user, unit),
     )
-
