@@ -86,23 +86,22 @@ def init_app(app) -> None:
 
     @app.context_processor
     def languages():
-        return {
-            "languages": LANGUAGES,
-            "current_language": str(get_locale()),
-            "gettext": _page_gettext(get_translations().ugettext),
-        }
+        gettext = _page_gettext(get_translations().ugettext)
+        # `_` too: Jinja's own `_` is an alias that looks `gettext` up and calls it, a second call per text
+        return {"languages": LANGUAGES, "current_language": str(get_locale()), "gettext": gettext, "_": gettext}
 
 
 def _page_gettext(translate):
     """The templates' `_()` for one page, bound to the request's catalogue once (Flask-Babel's looks the
     catalogue up at every call: a twentieth of a simple page). Jinja's new-style gettext, as its i18n
-    extension defines it: the text escaped where the template autoescapes, then always formatted."""
+    extension defines it: the text escaped where the template autoescapes, then formatted (a text with no
+    variable and no `%` is its own formatting)."""
 
     @pass_context
     def gettext(context, message: str, **variables) -> str:
         text = translate(message)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704 - the catalogue is ours, as in Jinja's own i18n extension
-        return text % variables
+        return text % variables if variables or "%" in text else text
 
     return gettext
