@@ -62,12 +62,13 @@ def set_reach(
 ) -> None:
     """What the request may touch: the communes whose registers it reads and writes, the units it views
     (`units`) and those where it grants roles (`manage`). Row-level security reads the same sets."""
-    session.info[REACH] = frozenset(read)
-    session.info[WRITE_REACH] = frozenset(write) & frozenset(read)
-    session.info[UNITS] = frozenset(units) | frozenset(read)
-    session.info[MANAGE_UNITS] = frozenset(manage) & session.info[UNITS]
-    session.info[ACTOR] = actor_id
-    session.info.pop(SYSTEM, None)
+    info = session.info  # once: a scoped session looks its session up at every attribute
+    info[REACH] = frozenset(read)
+    info[WRITE_REACH] = frozenset(write) & frozenset(read)
+    info[UNITS] = frozenset(units) | frozenset(read)
+    info[MANAGE_UNITS] = frozenset(manage) & info[UNITS]
+    info[ACTOR] = actor_id
+    info.pop(SYSTEM, None)
 
 
 def acting_as(session, actor_id) -> None:
@@ -76,8 +77,9 @@ def acting_as(session, actor_id) -> None:
 
 
 def clear_reach(session) -> None:
+    info = session.info
     for key in (REACH, WRITE_REACH, UNITS, MANAGE_UNITS, ACTOR, SYSTEM):
-        session.info.pop(key, None)
+        info.pop(key, None)
 
 
 @contextmanager

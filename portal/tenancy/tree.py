@@ -30,6 +30,7 @@ from portal.tenancy.models import AdminUnit, TreeStamp, UnitLineage
 
 _STAMP_SEEN = "portal_tree_stamp"  # flask.g: the stamp this request (or command) read
 _LINKS_SEEN = "portal_tree_links"  # flask.g: the lineage links this request asked for, in its session
+_TREE_SEEN = "portal_tree"  # flask.g: the kept tree at the stamp this request read (asked for again and again)
 _KEPT: dict[str, "Tree"] = {}  # per database URL: the tree this worker read last
 
 
@@ -105,6 +106,9 @@ def saw_stamp(stamp: str | None) -> None:
 
 def current() -> Tree:
     """The tree as this request sees it: kept when its stamp is the one the request read."""
+    seen = g.get(_TREE_SEEN)
+    if seen is not None:
+        return seen
     if _STAMP_SEEN not in g:
         g.setdefault(_STAMP_SEEN, db.session.scalar(select(TreeStamp.value).where(TreeStamp.id == 1)))
     stamp = g.get(_STAMP_SEEN)
@@ -114,6 +118,8 @@ def current() -> Tree:
         kept = _read(stamp)
         if stamp is not None:
             _KEPT[key] = kept
+    if stamp is not None:  # a tree never stamped is read again at each question
+        g.setdefault(_TREE_SEEN, kept)
     return kept
 
 
@@ -209,5 +215,5 @@ def bump_stamp_on_change(session, flush_context) -> None:
     connection = session.connection()
     if connection.execute(update(TreeStamp).where(TreeStamp.id == 1).values(value=value)).rowcount == 0:
         connection.execute(TreeStamp.__table__.insert().values(id=1, value=value))
-    g.pop(_STAMP_SEEN, None)
-    g.pop(_LINKS_SEEN, None)
+    for seen in (_STAMP_SEEN, _TREE_SEEN, _LINKS_SEEN):
+        g.pop(seen, None)
