@@ -98,6 +98,27 @@ def test_an_unfiltered_query_returns_only_the_reach(app, world):
         assert db.session.execute(text("SELECT count(*) FROM village WHERE commune_id = :b"), {"b": b}).scalar() == 0
 
 
+def test_the_unit_keyed_tables_read_the_units_listed_by_a_hash(app, world):
+    """Results, dossiers and snapshots are read under `portal.units`, which lists some 770 units for a
+    province: the policy hashes the list once a statement (a walk along it for every row cost the
+    province page 4 ms), and reads the units listed, no other and none when none is listed."""
+    a, b = world.unit_id["A"], world.unit_id["B"]
+    with app.app_context():
+        everything = frozenset(db.session.scalars(select(AdminUnit.id)))
+        assert _owner_count("dossier", a) and _owner_count("commune_result", a) and _owner_count("commune_result", b)
+        for table in ("dossier", "commune_result", "monthly_snapshot"):
+            for units, expected in ((frozenset({a}), _owner_count(table, a)), (everything, _owner_count(table))):
+                set_reach(db.session, read=frozenset(), units=units)
+                read = db.session.execute(text(f"SELECT commune_id FROM {table}")).scalars().all()  # noqa: S608
+                assert len(read) == expected and (units == everything or set(read) <= {a}), table
+                plan = db.session.execute(text(f"EXPLAIN SELECT commune_id FROM {table}")).scalars().all()  # noqa: S608
+                assert any("hashed SubPlan" in line for line in plan), (table, plan)
+                db.session.rollback()
+            set_reach(db.session, read=frozenset(), units=frozenset())
+            assert db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table  # noqa: S608
+            db.session.rollback()
+
+
 def test_a_streamed_read_on_a_server_side_cursor_gets_the_reach_too(app, world):
     """Exports read with yield_per: PostgreSQL runs such a query only when rows are fetched."""
     a = world.unit_id["A"]
