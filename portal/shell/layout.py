@@ -3,7 +3,7 @@ header with its menu, which each worker keeps drawn (`site_header`)."""
 
 import secrets
 
-from flask import request
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -58,9 +58,11 @@ def site_header(context) -> Markup:
     nothing read from a register, so it is kept under them; the form token and the page's address are
     the request's own, put in as it leaves."""
 
-    def draw() -> str:
+    def draw() -> str:  # from the layout's helpers alone: a page's own variables never reach it
+        helpers: dict = {}
+        current_app.update_template_context(helpers)
         template = context.environment.get_template("shell/_header.html")
-        return template.render(context.get_all(), csrf=_CSRF_HERE, next_path=_NEXT_HERE)
+        return template.render(helpers, csrf=_CSRF_HERE, next_path=_NEXT_HERE)
 
     drawn = _HEADERS.get(_header_key(), draw)
     next_path = request.full_path if request.method == "GET" else "/"

@@ -7,10 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from flask import render_template_string
+from flask_login import login_user
 from sqlalchemy import delete, select
 
 from portal.auth.models import RoleAssignment, User
 from portal.extensions import db
+from portal.shell import layout
+from portal.shell.drawn import Drawings
 from portal.tenancy.guard import system_scope
 from portal.tenancy.models import AdminUnit
 
@@ -121,3 +125,13 @@ def test_a_visitors_header_has_no_menu_and_its_own_token(csrf_on, world):
     two = second.get("/login").get_data(as_text=True)
     assert "Đổi mật khẩu" not in _menu(one)
     assert _tokens(one) and _tokens(one) != _tokens(two)
+
+
+def test_a_pages_own_variables_never_reach_the_kept_header(app, world, monkeypatch):
+    """The header is drawn from the layout's helpers alone: a page passing a variable of the same name
+    as one of them (here an empty list of units) changes neither its menu nor what is kept for others."""
+    monkeypatch.setattr(layout, "_HEADERS", Drawings(limit=8))
+    with app.test_request_context("/account/password"):
+        login_user(db.session.scalar(select(User).where(User.username == "officer_a")))
+        page = render_template_string('{% extends "base.html" %}', home_units=lambda: [], can=lambda *a: False)
+    assert f'href="/u/{world.unit_code["A"]}/"' in _menu(page)
