@@ -23,14 +23,17 @@ from sqlalchemy import delete, func, select
 
 from portal import clock, queue
 from portal.audit.actions import EXPORT, record
-from portal.exports.models import FAILED, KEPT_FOR, QUEUED, READY, WRITING, ExportJob
+from portal.auth.models import User
+from portal.exports.models import FAILED, KEPT_FOR, NOT_ALLOWED, QUEUED, READY, WRITING, ExportJob
 from portal.extensions import db
 from portal.imports.specs import SPECS
 from portal.registers.access import list_statement
 from portal.registers.export import export_audited, export_file_name, write_export
 from portal.registers.registry import REGISTERS
+from portal.tenancy.access import permissions_at
 from portal.tenancy.guard import set_reach, system_scope
 from portal.tenancy.models import AdminUnit
+from portal.tenancy.roles import REGISTERS_READ, REGISTERS_READ_PERSONAL
 
 WORKER_MODULE = "portal.exports.worker"
 
@@ -103,6 +106,10 @@ def run(job_id: int, day: date) -> None:
     job = _with_its_reach(job_id)
     if job is None or job.state != QUEUED:
         return
+    if not _still_allowed(job):  # roles taken away while it waited: nothing is written, nothing recorded
+        job.state, job.message, job.finished_at = FAILED, NOT_ALLOWED, clock.utcnow()
+        db.session.commit()
+        return
     job.state = WRITING
     db.session.commit()
     try:
@@ -123,6 +130,17 @@ def run(job_id: int, day: date) -> None:
         after={**_audited(job, count), "queued": True},
     )
     db.session.commit()
+
+
+def _still_allowed(job: ExportJob) -> bool:
+    """The requester may still read what the export holds, as the list decides it now: an active
+    account with the right to read the commune's registers, and their personal columns if they go in."""
+    requester = db.session.get(User, job.requested_by_id)
+    unit = db.session.get(AdminUnit, job.commune_id)
+    if requester is None or unit is None or not requester.active:
+        return False
+    needed = {REGISTERS_READ, REGISTERS_READ_PERSONAL} if job.personal else {REGISTERS_READ}
+    return needed <= permissions_at(requester, unit)
 
 
 def _audited(job: ExportJob, rows: int) -> dict:

@@ -14,6 +14,7 @@ from portal.extensions import db
 
 QUEUED, WRITING, READY, FAILED = "queued", "writing", "ready", "failed"
 PENDING = frozenset({QUEUED, WRITING})
+NOT_ALLOWED = "not allowed"  # a failed job's message: its requester lost the right to its data while it waited
 STATE_LABELS = {
     QUEUED: _l("Waiting for a worker"),
     WRITING: _l("Writing the file"),
@@ -49,6 +50,11 @@ class ExportJob(db.Model):
     @property
     def pending(self) -> bool:
         return self.state in PENDING
+
+    @property
+    def refused(self) -> bool:
+        """Failed because its requester no longer may read what it would hold (portal/exports/jobs.py)."""
+        return self.state == FAILED and self.message == NOT_ALLOWED
 
     @property
     def unclaimed(self) -> bool:

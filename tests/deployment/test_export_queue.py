@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.audit.models import AuditEvent
+from portal.auth.models import RoleAssignment
 from portal.exports import jobs as export_jobs
 from portal.exports.models import ExportJob
 from portal.extensions import db
@@ -113,14 +114,14 @@ def test_a_written_export_is_downloaded_and_goes_with_the_privacy_sweep_after_a_
     assert officer.get(f"/u/{a}/exports/{world.export_id['A']}").status_code == 404
 
 
-def _queued(app, world, register: str) -> int:
+def _queued(app, world, register: str, by: str = "viewer_a", personal: bool = False) -> int:
     with app.app_context(), system_scope(db.session):
         job = ExportJob(
             commune_id=world.unit_id["A"],
-            requested_by_id=world.user_id["viewer_a"],
+            requested_by_id=world.user_id[by],
             register=register,
             selection={"query": "", "filters": {}, "sort": "", "deleted": False},
-            personal=False,
+            personal=personal,
         )
         db.session.add(job)
         db.session.commit()
@@ -144,6 +145,30 @@ def test_the_workers_run_writes_as_its_requester_may_see_and_a_failure_records_n
     assert len(_exports(app)) == before + 1
     at_once = login("viewer_a").get(f"/u/{world.unit_code['A']}/persons/export.xlsx")
     assert rows == _rows(at_once.data) and len(rows) == 2  # as the viewer's own: no personal column
+
+
+def test_an_export_whose_requester_lost_the_right_while_it_waited_writes_nothing(app, world, login):
+    """The worker asks again, when it takes the job, what its requester may read now: an officer made a
+    viewer while two exports waited gets the one without personal columns; the other writes no file,
+    records no export, and its page says why."""
+    day = clock.today()
+    personal = _queued(app, world, "persons", by="officer_a", personal=True)
+    plain = _queued(app, world, "persons", by="officer_a")
+    with app.app_context(), system_scope(db.session):
+        assignment = db.session.get(RoleAssignment, world.assignment_id["officer_a"])
+        assignment.role = "commune_viewer"
+        db.session.commit()
+    before = len(_exports(app))
+    with app.app_context():
+        export_jobs.run(personal, day)
+        export_jobs.run(plain, day)
+    with app.app_context(), system_scope(db.session):
+        refused, written = db.session.get(ExportJob, personal), db.session.get(ExportJob, plain)
+        assert (refused.state, refused.file, refused.message) == ("failed", None, "not allowed")
+        assert (written.state, written.rows) == ("ready", 1)
+    assert len(_exports(app)) == before + 1
+    page = login("officer_a").get(f"/u/{world.unit_code['A']}/exports/{personal}").get_data(as_text=True)
+    assert 'id="export-not-allowed"' in page and "Vai trò của bạn không còn cho phép" in page
 
 
 def test_when_the_queue_cannot_take_an_export_the_officer_is_told_and_no_job_waits(app, world, login, dialect):
