@@ -145,6 +145,11 @@ absences = declare(
 )
 
 
+@absences.follow_delete_or_restore
+def _absence_deleted_or_restored(commune, actor, absence) -> None:
+    recompute_post_rehab_end(commune, absence.person_id)
+
+
 @status_episodes.follow
 def _post_rehab_counts_absences(commune, actor, episode, created) -> None:
     if episode.kind == "post_rehab":

@@ -92,6 +92,7 @@ def delete_row(register: Register, commune: AdminUnit, actor, row) -> dict:
     _acting(actor)
     row.deleted_at = clock.utcnow()
     db.session.flush()
+    _kept_from_live_rows(register, commune, actor, row)
     return {}
 
 
@@ -100,4 +101,12 @@ def restore_row(register: Register, commune: AdminUnit, actor, row) -> dict:
         return {"__all__": refused}
     _acting(actor)
     row.deleted_at = None
-    return _flush(row)
+    errors = _flush(row)
+    if not errors:
+        _kept_from_live_rows(register, commune, actor, row)
+    return errors
+
+
+def _kept_from_live_rows(register: Register, commune: AdminUnit, actor, row) -> None:
+    for rule in register.delete_followers:
+        rule(commune, actor, row)

@@ -84,6 +84,10 @@ class Register:
     validate: Callable | None = None  # (commune, data, row|None) -> {field: message}
     apply: Callable | None = None  # (commune, row, data) -> None; default: copy the form's fields
     after_save: Callable | None = None  # (commune, actor, row, created) -> None, same transaction
+    # What is kept from the register's live rows, made again when a row is deleted or restored (an
+    # absence lengthens a post-rehab term; a positive test makes a missed case): (commune, actor, row)
+    # -> None, same transaction (see `follow_delete_or_restore`).
+    delete_followers: list[Callable] = field(default_factory=list)
     # Rules of other domains that follow this register's saves, same signature and transaction; a domain
     # that depends on this one adds its rule where it declares its own registers (see `follow`).
     followers: list[Callable] = field(default_factory=list)
@@ -127,6 +131,11 @@ class Register:
     def follow(self, rule: Callable) -> Callable:
         """Run `rule` after every save of this register (a higher domain's consequence of a lower one's write)."""
         self.followers.append(rule)
+        return rule
+
+    def follow_delete_or_restore(self, rule: Callable) -> Callable:
+        """Run `rule` after every delete and restore of this register's rows."""
+        self.delete_followers.append(rule)
         return rule
 
     def guard(self, rule: Callable) -> Callable:

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal import clock
+from portal.cases.models import Absence
 from portal.extensions import db
 from portal.persons.legal_terms import add_months
 from portal.persons.models import StatusEpisode
@@ -96,6 +97,11 @@ def episode_of(app, person, kind) -> StatusEpisode:
         return db.session.scalar(
             select(StatusEpisode).where(StatusEpisode.person_id == person, StatusEpisode.kind == kind)
         )
+
+
+def absence_of(app, person, reported: bool) -> int:
+    with app.app_context(), system_scope(db.session):
+        return db.session.scalar(select(Absence.id).where(Absence.person_id == person, Absence.reported.is_(reported)))
 
 
 def pdf_text(response) -> str:
@@ -387,6 +393,12 @@ def test_post_rehab_from_completion_to_form_54(app, world, login):
     end = add_months(start, 12) + timedelta(days=10)
     assert episode_of(app, person, "post_rehab").legal_end_on == end
     assert day(end) in due_group(client, "period_ending")
+    # an unreported absence deleted (entered by mistake) no longer lengthens the term; restored, it does again
+    unreported = absence_of(app, person, reported=False)
+    assert client.post(f"/u/{A}/absences/{unreported}/delete").status_code == 302
+    assert episode_of(app, person, "post_rehab").legal_end_on == add_months(start, 12)
+    assert client.post(f"/u/{A}/absences/{unreported}/restore").status_code == 302
+    assert episode_of(app, person, "post_rehab").legal_end_on == end
 
     # at expiry: Form 54, and the person leaves the list
     episode = episode_of(app, person, "post_rehab")
