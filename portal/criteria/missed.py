@@ -64,8 +64,9 @@ def _listed(commune_id: int, person_id: int, day: date):
 
 
 def verdict(commune_id: int, test, today: date) -> tuple[str, date] | None:
-    """(reason, the day it became a miss) for a test that makes a missed case, else None."""
-    if test.result != "positive" or test.tested_on > today:
+    """(reason, the day it became a miss) for a test that makes a missed case, else None (a deleted test
+    makes none)."""
+    if test.deleted_at is not None or test.result != "positive" or test.tested_on > today:
         return None
     day = test.tested_on
     if db.session.scalar(select(_managed(commune_id, test.person_id, day, day))):
@@ -109,6 +110,12 @@ def judge(commune_id: int, test, today: date) -> bool:
 
 @drug_tests.follow
 def _judge_saved_test(commune, actor, test, created) -> None:
+    judge(commune.id, test, clock.today())
+
+
+@drug_tests.follow_delete_or_restore
+def _judge_deleted_or_restored_test(commune, actor, test) -> None:
+    """A test deleted (entered by mistake) withdraws its open missed case; restored, it is judged again."""
     judge(commune.id, test, clock.today())
 
 

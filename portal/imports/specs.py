@@ -495,7 +495,7 @@ class DrugTests(ImportSpec):
         # a new negative test has no missed case to record or settle: only the others are looked at
         tests = [(i, v) for i, v in added if v["result"] == "positive"] + list(changed)
         for id_, values in tests:  # a changed row: what it was, with the file's changes
-            test = SimpleNamespace(id=id_, **{"found_by": "commune", "lead_id": None, **values})
+            test = SimpleNamespace(id=id_, **{"found_by": "commune", "lead_id": None, "deleted_at": None, **values})
             judge(commune.id, test, clock.today())
 
 

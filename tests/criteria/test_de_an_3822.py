@@ -124,6 +124,20 @@ def test_a_positive_result_from_another_body_for_a_person_on_no_list_is_a_missed
     assert "Người Do Cảnh Sát Giao Thông Phát Hiện" in _failing(client, "C3a", tested)
 
 
+def test_a_positive_test_deleted_as_a_mistake_withdraws_its_missed_case_and_restored_makes_it_again(app, world, login):
+    client = login("officer_a")
+    today = clock.today()
+    person = _person(client, world, "Người Nhập Nhầm Kết Quả")
+    tested = today - timedelta(days=2)
+    test = _test(client, person, tested, "traffic_police")
+    assert _missed(app, person) == [("found_elsewhere", tested)]
+    assert client.post(f"/u/{A}/tests/{test}/delete").status_code == 302
+    assert _missed(app, person) == []
+    assert "Người Nhập Nhầm Kết Quả" not in _failing(client, "C3a", tested)
+    assert client.post(f"/u/{A}/tests/{test}/restore").status_code == 302
+    assert _missed(app, person) == [("found_elsewhere", tested)]
+
+
 def _household(client, world, code: str) -> int:
     body = {"code": code, "representative_name": "Lê Văn Tâm", "village_id": world.row_id[(Village, "A")]}
     return _created(client.post(f"/u/{A}/households/", data={**body, "address": "", "members": "4"}))
