@@ -131,6 +131,7 @@ def test_a_positive_test_deleted_as_a_mistake_withdraws_its_missed_case_and_rest
     tested = today - timedelta(days=2)
     test = _test(client, person, tested, "traffic_police")
     assert _missed(app, person) == [("found_elsewhere", tested)]
+    assert "Người Nhập Nhầm Kết Quả" in _failing(client, "C3a", tested)
     assert client.post(f"/u/{A}/tests/{test}/delete").status_code == 302
     assert _missed(app, person) == []
     assert "Người Nhập Nhầm Kết Quả" not in _failing(client, "C3a", tested)
