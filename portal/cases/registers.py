@@ -140,13 +140,14 @@ absences = declare(
         cell=lambda row, key, personal, unit: person_link(row, personal, unit) if key == "person" else None,
         prefill=("person_id",),
         personal_fields=("notes",),
-        after_save=lambda commune, actor, row, created: recompute_post_rehab_end(commune, row.person_id),
     )
 )
 
 
+@absences.follow
 @absences.follow_delete_or_restore
-def _absence_deleted_or_restored(commune, actor, absence) -> None:
+def _absence_counts_on_its_term(commune, actor, absence, created=False) -> None:
+    """An absence saved, deleted or restored: the person's post-rehab terms made again from the live ones."""
     recompute_post_rehab_end(commune, absence.person_id)
 
 

@@ -109,13 +109,9 @@ def judge(commune_id: int, test, today: date) -> bool:
 
 
 @drug_tests.follow
-def _judge_saved_test(commune, actor, test, created) -> None:
-    judge(commune.id, test, clock.today())
-
-
 @drug_tests.follow_delete_or_restore
-def _judge_deleted_or_restored_test(commune, actor, test) -> None:
-    """A test deleted (entered by mistake) withdraws its open missed case; restored, it is judged again."""
+def _judge_written_test(commune, actor, test, created=False) -> None:
+    """A test saved or restored is judged; one deleted (entered by mistake) withdraws its open missed case."""
     judge(commune.id, test, clock.today())
 
 
@@ -147,7 +143,7 @@ def rejudge_first_rule(today: date) -> int:
         select(MissedCase).where(MissedCase.reason == "off_register", MissedCase.deleted_at.is_(None))
     ).all():
         test = db.session.get(DrugTest, case.test_id)
-        found = verdict(case.commune_id, test, today) if test is not None and test.deleted_at is None else None
+        found = verdict(case.commune_id, test, today) if test is not None else None
         if found is None:
             case.deleted_at = clock.utcnow()
         else:
