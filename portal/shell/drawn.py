@@ -37,9 +37,6 @@ class Drawings:
                 self._kept.popitem(last=False)
         return drawn
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
 
 def _markup(drawn: str) -> Markup:
     return Markup(drawn)  # noqa: S704 - a template's own output, escaped as Jinja drew it
